@@ -1,0 +1,67 @@
+# ecsd - a local Amazon ECS control plane.
+#
+#   make run     install what is missing (Debian), build, start ecsd
+#   make test    install what is missing, build, run every test
+#   make asan    the same tests against an ASan+UBSan build
+#   make unit    only the C unit tests
+#   make docs    regenerate docs/api-coverage.md from the operation table
+
+CC ?= cc
+PKGS := libmicrohttpd jansson sqlite3 libuv libcurl
+BUILD ?= build
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -MMD -MP
+CFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS += -DECSD_MODEL_PATH='"api/model.json"'
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRC := $(wildcard daemon/*.c api/*.c store/*.c scheduler/*.c)
+LIB_SRC := $(filter-out daemon/main.c,$(LIB_SRC))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+
+all: $(BUILD)/ecsd $(BUILD)/unit
+
+$(BUILD)/ecsd: $(BUILD)/daemon/main.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit: $(UNIT_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The model is embedded with .incbin, which -MMD cannot see.
+$(BUILD)/api/model.o: api/model.json
+
+deps:
+	@tools/bootstrap.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/ecsd $(ARGS)
+
+unit: $(BUILD)/unit
+	$(BUILD)/unit
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	tests/run
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" all
+	ECSD_BUILD=build-asan tests/run
+
+docs: $(BUILD)/unit
+	$(BUILD)/unit --coverage > docs/api-coverage.md
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all deps run unit test asan docs clean
+
+-include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/daemon/main.d

@@ -1,0 +1,163 @@
+/*
+ * api.h - the api part: HTTP on the libuv loop, the ECS JSON 1.1 envelope,
+ * the one table of operations, model-driven validation, ARNs, pagination and
+ * one file of handlers per resource. Handlers record desired state in the
+ * store and answer; they never talk to Docker.
+ */
+#ifndef ECSD_API_H
+#define ECSD_API_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "../daemon/daemon.h"
+#include "../store/store.h"
+
+struct store;
+struct uv_loop_s;
+
+/*
+ * Every ECS exception ecsd sends, with its HTTP status. The names are the
+ * modeled exception shapes of botocore's ECS model: botocore maps __type to
+ * a typed exception only when it is one of those.
+ */
+#define ECS_ERRORS(X)                                                       \
+	X(ACCESS_DENIED, "AccessDeniedException", 400)                        \
+	X(ATTRIBUTE_LIMIT, "AttributeLimitExceededException", 400)            \
+	X(BLOCKED, "BlockedException", 400)                                   \
+	X(CLIENT, "ClientException", 400)                                     \
+	X(CLUSTER_HAS_CP, "ClusterContainsCapacityProviderException", 400)    \
+	X(CLUSTER_HAS_INSTANCES, "ClusterContainsContainerInstancesException", 400) \
+	X(CLUSTER_HAS_SERVICES, "ClusterContainsServicesException", 400)      \
+	X(CLUSTER_HAS_TASKS, "ClusterContainsTasksException", 400)            \
+	X(CLUSTER_NOT_FOUND, "ClusterNotFoundException", 400)                 \
+	X(CONFLICT, "ConflictException", 400)                                 \
+	X(INVALID_PARAMETER, "InvalidParameterException", 400)                \
+	X(LIMIT_EXCEEDED, "LimitExceededException", 400)                      \
+	X(MISSING_VERSION, "MissingVersionException", 400)                    \
+	X(NAMESPACE_NOT_FOUND, "NamespaceNotFoundException", 400)             \
+	X(NO_UPDATE, "NoUpdateAvailableException", 400)                       \
+	X(PLATFORM_INCOMPATIBLE, "PlatformTaskDefinitionIncompatibilityException", 400) \
+	X(PLATFORM_UNKNOWN, "PlatformUnknownException", 400)                  \
+	X(RESOURCE_IN_USE, "ResourceInUseException", 400)                     \
+	X(RESOURCE_NOT_FOUND, "ResourceNotFoundException", 400)               \
+	X(SERVER, "ServerException", 500)                                     \
+	X(DEPLOYMENT_NOT_FOUND, "ServiceDeploymentNotFoundException", 400)    \
+	X(SERVICE_NOT_ACTIVE, "ServiceNotActiveException", 400)               \
+	X(SERVICE_NOT_FOUND, "ServiceNotFoundException", 400)                 \
+	X(TARGET_NOT_CONNECTED, "TargetNotConnectedException", 400)           \
+	X(TARGET_NOT_FOUND, "TargetNotFoundException", 400)                   \
+	X(TASK_SET_NOT_FOUND, "TaskSetNotFoundException", 400)                \
+	X(UNSUPPORTED, "UnsupportedFeatureException", 400)                    \
+	X(UPDATE_IN_PROGRESS, "UpdateInProgressException", 400)
+
+enum ecs_error {
+	ECS_OK = 0,
+#define X(id, name, status) ECS_ERR_##id,
+	ECS_ERRORS(X)
+#undef X
+	ECS_ERR_COUNT
+};
+
+/* One ECS request on its way through dispatch. */
+struct req {
+	const struct op *op;      /* the table row, NULL for unknown targets */
+	struct part part;         /* account and region of the caller */
+	char region_buf[32];      /* storage behind part.region */
+	char request_id[37];      /* x-amzn-RequestId */
+	double now;               /* epoch seconds when the request arrived */
+	json_t *in;               /* validated input object */
+	json_t *out;              /* output object the handler fills */
+	struct store *store;
+	enum ecs_error err;       /* ECS_OK or the exception to send */
+	char *err_msg;            /* its message (heap) */
+};
+
+typedef int (*op_fn)(struct req *);
+
+#define OP_WRITE 0x1   /* changes state: runs in a write transaction */
+
+struct op {
+	const char *name;         /* botocore operation name */
+	op_fn fn;                 /* NULL: answered with UnsupportedFeatureException */
+	unsigned flags;
+	const char *help;         /* one line for the coverage document */
+};
+
+/* ops.c */
+extern const struct op ops_table[];
+extern const size_t ops_count;
+const struct op *ops_find(const char *, size_t);
+
+/* dispatch.c */
+struct api_response {
+	int status;               /* HTTP status */
+	char *body;               /* JSON text (heap) */
+	size_t len;
+	char request_id[37];      /* x-amzn-RequestId */
+};
+void api_init(struct store *, const struct config *, void (*)(void *), void *);
+void api_handle(const char *target, const char *authorization,
+    const char *body, size_t len, struct api_response *);
+int api_fail(struct req *, enum ecs_error, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *api_error_name(enum ecs_error);
+int api_error_status(enum ecs_error);
+const struct config *api_config(void);
+
+struct store *api_store(void);
+
+/* admin.c - endpoints outside the ECS protocol */
+#define ADMIN_PREFIX "/_ecsd/"
+void admin_handle(const char *, const char *, struct api_response *);
+void admin_on_reset(void (*)(void *), void *);
+void admin_started(void);
+
+/* model.c */
+int model_init(char **);
+void model_free(void);
+int model_has_operation(const char *);
+int model_check_input(const char *op, json_t *in, enum ecs_error *,
+    char **msg);
+int model_check_output(const char *op, json_t *out, char **msg);
+json_t *model_operations(void);
+
+/* http.c */
+struct http;
+struct http *http_start(struct uv_loop_s *, const struct config *, char **);
+int http_port(struct http *);
+void http_stop(struct http *, void (*)(void *), void *);
+
+/* input.c - reading validated input members */
+const char *in_str(struct req *, const char *);
+json_t *in_get(struct req *, const char *);
+int in_int(struct req *, const char *, int);
+int in_bool(struct req *, const char *, int);
+int in_has(struct req *, const char *, const char *);
+int in_max_results(struct req *, int, int, int *);
+
+/* arn.c */
+enum arn_kind {
+	ARN_CLUSTER, ARN_TASK_DEFINITION, ARN_SERVICE, ARN_TASK,
+	ARN_CONTAINER_INSTANCE, ARN_CAPACITY_PROVIDER, ARN_TASK_SET,
+	ARN_OTHER
+};
+struct arn {
+	enum arn_kind kind;
+	char region[32];
+	char account[16];
+	char resource[16];        /* the type word: cluster, task, ... */
+	char cluster[256];        /* cluster name where the ARN has one */
+	char name[512];           /* the rest after the type and cluster */
+};
+int arn_parse(const char *, struct arn *);
+char *arn_make(const struct part *, const char *, const char *);
+int arn_name(const char *, const char *, char *, size_t);
+int name_valid(const char *, size_t);
+int cluster_name_of(struct req *, const char *, char *, size_t);
+
+/* page.c */
+char *page_token_make(const char *);
+int page_token_read(struct req *, const char *, char **);
+
+#endif

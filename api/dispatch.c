@@ -1,0 +1,291 @@
+/*
+ * dispatch.c - the ECS JSON 1.1 envelope around every operation.
+ *
+ *   X-Amz-Target ──> ops_find ──> parse body ──> model_check_input
+ *        │                                            │
+ *        └── unknown: ClientException                 ▼
+ *                              store_begin ──> op->fn ──> store_commit
+ *                                                 │ error    │ failed
+ *                                                 ▼          ▼
+ *                                          store_rollback  ServerException
+ *
+ * Every operation runs inside one transaction (a write one for OP_WRITE
+ * rows), so a failure halfway leaves nothing half-written. The region comes
+ * from the SigV4 credential scope; unsigned requests get the default region.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../store/store.h"
+#include "api.h"
+
+#define TARGET_PREFIX "AmazonEC2ContainerServiceV20141113."
+#define MAX_DEPTH 64
+
+static struct {
+	struct store *store;
+	void (*kick)(void *);     /* tells the scheduler desired state changed */
+	void *kick_arg;
+	const struct config *cfg;
+} api;
+
+static const struct {
+	const char *name;
+	int status;
+} errors[] = {
+	[ECS_OK] = { "", 200 },
+#define X(id, name, status) [ECS_ERR_##id] = { name, status },
+	ECS_ERRORS(X)
+#undef X
+};
+
+void
+api_init(struct store *store, const struct config *cfg, void (*kick)(void *),
+    void *kick_arg)
+{
+	api.store = store;
+	api.cfg = cfg;
+	api.kick = kick;
+	api.kick_arg = kick_arg;
+}
+
+const struct config *
+api_config(void)
+{
+	return api.cfg;
+}
+
+struct store *
+api_store(void)
+{
+	return api.store;
+}
+
+const char *
+api_error_name(enum ecs_error e)
+{
+	return e > ECS_OK && e < ECS_ERR_COUNT ? errors[e].name : "ServerException";
+}
+
+int
+api_error_status(enum ecs_error e)
+{
+	return e > ECS_OK && e < ECS_ERR_COUNT ? errors[e].status : 500;
+}
+
+/* Records the exception to send; handlers `return api_fail(...)`. */
+int
+api_fail(struct req *r, enum ecs_error err, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(r->err_msg);
+	r->err = err;
+	va_start(ap, fmt);
+	if (vasprintf(&r->err_msg, fmt, ap) < 0)
+		r->err_msg = NULL;
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * Authorization: AWS4-HMAC-SHA256 Credential=AKID/20261122/eu-west-1/ecs/
+ * aws4_request, SignedHeaders=..., Signature=...  The third field is the
+ * region. Anything we cannot read leaves the default.
+ */
+static void
+region_from_auth(struct req *r, const char *auth)
+{
+	const char *p, *start, *end;
+	size_t len;
+
+	if (auth == NULL || (p = strstr(auth, "Credential=")) == NULL)
+		return;
+	p += strlen("Credential=");
+	for (int field = 0; field < 2; field++) {
+		p = strchr(p, '/');
+		if (p == NULL)
+			return;
+		p++;
+	}
+	start = p;
+	end = strchr(start, '/');
+	if (end == NULL)
+		return;
+	len = (size_t)(end - start);
+	if (len == 0 || len >= sizeof r->region_buf)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		char c = start[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return;
+	}
+	memcpy(r->region_buf, start, len);
+	r->region_buf[len] = '\0';
+	r->part.region = r->region_buf;
+}
+
+/* Nesting depth of a JSON text, counting only brackets outside strings. */
+static int
+json_depth(const char *s, size_t len)
+{
+	int depth = 0, max = 0, in_str = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max)
+				max = depth;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return max;
+}
+
+static json_t *
+parse_body(struct req *r, const char *body, size_t len)
+{
+	json_error_t jerr;
+	json_t *in;
+	size_t i = 0;
+
+	while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' ||
+	    body[i] == '\t'))
+		i++;
+	if (i == len)
+		return json_object();   /* an empty body means no parameters */
+	if (json_depth(body, len) > MAX_DEPTH) {
+		api_fail(r, ECS_ERR_CLIENT, "The request body nests deeper than %d "
+		    "levels.", MAX_DEPTH);
+		return NULL;
+	}
+	in = json_loadb(body, len, 0, &jerr);
+	if (in == NULL) {
+		api_fail(r, ECS_ERR_CLIENT, "The request body is not valid JSON: %s "
+		    "(line %d, column %d).", jerr.text, jerr.line, jerr.column);
+		return NULL;
+	}
+	if (!json_is_object(in)) {
+		json_decref(in);
+		api_fail(r, ECS_ERR_CLIENT, "The request body must be a JSON object.");
+		return NULL;
+	}
+	return in;
+}
+
+static void
+run_op(struct req *r)
+{
+	const struct op *op = r->op;
+	int write = (op->flags & OP_WRITE) != 0;
+	char *msg = NULL;
+
+	if (model_check_input(op->name, r->in, &r->err, &msg) != 0) {
+		r->err_msg = msg;
+		return;
+	}
+	if (op->fn == NULL) {
+		api_fail(r, ECS_ERR_UNSUPPORTED, "ecsd does not implement %s yet.",
+		    op->name);
+		return;
+	}
+	if (store_begin(r->store, write) != 0) {
+		api_fail(r, ECS_ERR_SERVER, "The store could not start a "
+		    "transaction: %s", store_errmsg(r->store));
+		return;
+	}
+	r->out = json_object();
+	if (op->fn(r) != 0) {
+		if (r->err == ECS_OK)
+			api_fail(r, ECS_ERR_SERVER, "%s failed.", op->name);
+		store_rollback(r->store);
+		return;
+	}
+	if (store_commit(r->store) != 0) {
+		log_error("%s: commit failed: %s", op->name, store_errmsg(r->store));
+		api_fail(r, ECS_ERR_SERVER, "The store could not save the change: "
+		    "%s", store_errmsg(r->store));
+		store_rollback(r->store);
+		return;
+	}
+	if (write && api.kick != NULL)
+		api.kick(api.kick_arg);
+	if (api.cfg != NULL && api.cfg->check_output &&
+	    model_check_output(op->name, r->out, &msg) != 0) {
+		log_error("%s: response does not match the model: %s", op->name, msg);
+		api_fail(r, ECS_ERR_SERVER, "ecsd built a response that does not "
+		    "match the ECS model: %s", msg);
+		free(msg);
+	}
+}
+
+static void
+respond(struct req *r, struct api_response *resp)
+{
+	json_t *doc;
+
+	if (r->err != ECS_OK) {
+		doc = json_pack("{s:s, s:s}", "__type", api_error_name(r->err),
+		    "message", r->err_msg ? r->err_msg : "");
+		resp->status = api_error_status(r->err);
+	} else {
+		doc = json_incref(r->out);
+		resp->status = 200;
+	}
+	resp->body = json_dumps(doc, JSON_COMPACT);
+	resp->len = strlen(resp->body);
+	json_decref(doc);
+}
+
+/*
+ * Runs one ECS request to completion and fills resp (the caller frees
+ * resp->body). Never fails: every problem becomes an ECS exception.
+ */
+void
+api_handle(const char *target, const char *auth, const char *body, size_t len,
+    struct api_response *resp)
+{
+	struct req r;
+	size_t plen = strlen(TARGET_PREFIX);
+
+	memset(&r, 0, sizeof r);
+	uuid4(r.request_id);
+	r.now = now_epoch();
+	r.store = api.store;
+	r.part.account = api.cfg ? api.cfg->account : "000000000000";
+	r.part.region = api.cfg ? api.cfg->region : "us-east-1";
+	region_from_auth(&r, auth);
+
+	if (target == NULL || *target == '\0')
+		api_fail(&r, ECS_ERR_CLIENT, "The request has no X-Amz-Target "
+		    "header; ECS expects %s<Operation>.", TARGET_PREFIX);
+	else if (strncmp(target, TARGET_PREFIX, plen) != 0 ||
+	    (r.op = ops_find(target + plen, strlen(target + plen))) == NULL)
+		api_fail(&r, ECS_ERR_CLIENT, "Unknown operation '%.200s'.", target);
+	else if ((r.in = parse_body(&r, body, len)) != NULL)
+		run_op(&r);
+
+	respond(&r, resp);
+	memcpy(resp->request_id, r.request_id, sizeof resp->request_id);
+	log_debug("%s %s %s %d%s%s", r.request_id, r.part.region,
+	    r.op ? r.op->name : "-", resp->status, r.err ? " " : "",
+	    r.err ? api_error_name(r.err) : "");
+	if (r.err == ECS_ERR_SERVER)
+		log_error("%s %s: %s", r.request_id, r.op ? r.op->name : "-",
+		    r.err_msg ? r.err_msg : "");
+	json_decref(r.in);
+	json_decref(r.out);
+	free(r.err_msg);
+}

@@ -1,0 +1,365 @@
+/*
+ * http.c - libmicrohttpd on the libuv loop, one thread, no locks.
+ *
+ * MHD runs in external epoll mode: a uv_poll watches MHD's epoll fd and a
+ * uv_timer follows MHD_get_timeout (0 means "run again at once", which MHD
+ * asks for while it has ready connections). Bodies are collected up to the
+ * cap and handed to api_handle (ECS) or admin_handle (/_ecsd/...); both
+ * answer synchronously, so a response is queued on the last upload call.
+ *
+ * Shutdown: http_stop quiesces (no new connections), waits until no request
+ * is in flight (or a grace period ends), then stops MHD and closes handles.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "api.h"
+
+#define STOP_GRACE_MS 5000
+
+struct http {
+	struct MHD_Daemon *mhd;
+	uv_poll_t poll;           /* MHD's epoll fd became readable */
+	uv_timer_t timer;         /* MHD_get_timeout expired */
+	const struct config *cfg;
+	int port;                 /* the port actually bound */
+	int in_flight;            /* requests begun and not completed */
+	int stopping;             /* http_stop was called */
+	uint64_t stop_deadline;   /* loop time after which we stop anyway */
+	int open_handles;         /* handles still to close */
+	void (*done)(void *);     /* called once everything is closed */
+	void *done_arg;
+};
+
+/* Per-request state, MHD's con_cls. */
+struct body {
+	char *buf;
+	size_t len;
+	size_t cap;
+	int rejected;             /* a response was queued before the body ended */
+};
+
+static void schedule(struct http *);
+
+static enum MHD_Result
+send_json(struct MHD_Connection *c, int status, const char *json, size_t len,
+    const char *request_id)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+
+	resp = MHD_create_response_from_buffer(len, (void *)json,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type",
+	    "application/x-amz-json-1.1");
+	if (request_id != NULL)
+		MHD_add_response_header(resp, "x-amzn-RequestId", request_id);
+	rc = MHD_queue_response(c, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result
+send_error(struct MHD_Connection *c, int status, const char *type,
+    const char *msg)
+{
+	json_t *doc = json_pack("{s:s, s:s}", "__type", type, "message", msg);
+	char *text = json_dumps(doc, JSON_COMPACT);
+	char id[37];
+	enum MHD_Result rc;
+
+	uuid4(id);
+	rc = send_json(c, status, text, strlen(text), id);
+	free(text);
+	json_decref(doc);
+	return rc;
+}
+
+static enum MHD_Result
+too_large(struct http *h, struct MHD_Connection *c)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof msg, "The request body is larger than %d bytes, "
+	    "the most ecsd accepts (--max-body).", h->cfg->max_body);
+	return send_error(c, 413, "ClientException", msg);
+}
+
+static enum MHD_Result
+finish(struct MHD_Connection *c, const char *url, const char *method,
+    struct body *b)
+{
+	struct api_response resp = { 0 };
+	enum MHD_Result rc;
+	const char *target, *auth;
+
+	if (strncmp(url, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0) {
+		admin_handle(method, url, &resp);
+		rc = send_json(c, resp.status, resp.body, resp.len, resp.request_id);
+		free(resp.body);
+		return rc;
+	}
+	if (strcmp(method, "POST") != 0)
+		return send_error(c, 405, "ClientException", "ECS requests are "
+		    "POST / with an X-Amz-Target header.");
+	target = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Target");
+	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	api_handle(target, auth, b->buf ? b->buf : "", b->len, &resp);
+	rc = send_json(c, resp.status, resp.body, resp.len, resp.request_id);
+	free(resp.body);
+	return rc;
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct body *b = *con_cls;
+	const char *cl;
+
+	(void)version;
+	if (b == NULL) {
+		b = xcalloc(1, sizeof *b);
+		*con_cls = b;
+		h->in_flight++;
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)
+		    h->cfg->max_body) {
+			b->rejected = 1;
+			return too_large(h, c);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		size_t n = *upload_size;
+
+		*upload_size = 0;
+		if (b->rejected)
+			return MHD_YES;
+		if (b->len + n > (size_t)h->cfg->max_body) {
+			/* No Content-Length told us in time (chunked): MHD cannot
+			 * answer mid-upload, so the connection is cut off. */
+			log_debug("http: chunked body over %d bytes: closing",
+			    h->cfg->max_body);
+			return MHD_NO;
+		}
+		if (b->len + n + 1 > b->cap) {
+			b->cap = (b->len + n + 1) * 2;
+			if (b->cap > (size_t)h->cfg->max_body + 1)
+				b->cap = (size_t)h->cfg->max_body + 1;
+			b->buf = xrealloc(b->buf, b->cap);
+		}
+		memcpy(b->buf + b->len, upload, n);
+		b->len += n;
+		b->buf[b->len] = '\0';
+		return MHD_YES;
+	}
+	if (b->rejected)
+		return MHD_YES;
+	return finish(c, url, method, b);
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http *h = cls;
+	struct body *b = *con_cls;
+
+	(void)c;
+	(void)toe;
+	if (b == NULL)
+		return;
+	free(b->buf);
+	free(b);
+	*con_cls = NULL;
+	h->in_flight--;
+}
+
+static void
+mhd_log_cb(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof line, fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("http: %s", line);
+}
+
+static void
+close_cb(uv_handle_t *handle)
+{
+	struct http *h = handle->data;
+
+	if (--h->open_handles == 0) {
+		void (*done)(void *) = h->done;
+		void *arg = h->done_arg;
+
+		free(h);
+		if (done != NULL)
+			done(arg);
+	}
+}
+
+static void
+finish_stop(struct http *h)
+{
+	if (h->mhd == NULL)
+		return;
+	uv_poll_stop(&h->poll);
+	uv_timer_stop(&h->timer);
+	MHD_stop_daemon(h->mhd);
+	h->mhd = NULL;
+	h->open_handles = 2;
+	uv_close((uv_handle_t *)&h->poll, close_cb);
+	uv_close((uv_handle_t *)&h->timer, close_cb);
+}
+
+static void
+run(struct http *h)
+{
+	MHD_run(h->mhd);
+	if (h->stopping && (h->in_flight == 0 ||
+	    uv_now(h->timer.loop) >= h->stop_deadline)) {
+		finish_stop(h);
+		return;
+	}
+	schedule(h);
+}
+
+static void
+poll_cb(uv_poll_t *p, int status, int events)
+{
+	(void)status;
+	(void)events;
+	run(p->data);
+}
+
+static void
+timer_cb(uv_timer_t *t)
+{
+	run(t->data);
+}
+
+static void
+schedule(struct http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(h->mhd, &ms) != MHD_YES) {
+		if (!h->stopping) {
+			uv_timer_stop(&h->timer);
+			return;
+		}
+		ms = 100;
+	}
+	/* While stopping, look at in_flight often even if MHD has no timeout. */
+	if (h->stopping && ms > 100)
+		ms = 100;
+	uv_timer_start(&h->timer, timer_cb, ms, 0);
+}
+
+static int
+parse_listen(const struct config *cfg, struct sockaddr_storage *ss,
+    char **err)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	if (inet_pton(AF_INET, cfg->listen, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)cfg->port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, cfg->listen, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)cfg->port);
+		return 0;
+	}
+	xasprintf(err, "--listen '%s' is not an IPv4 or IPv6 address",
+	    cfg->listen);
+	return -1;
+}
+
+struct http *
+http_start(uv_loop_t *loop, const struct config *cfg, char **err)
+{
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	struct http *h;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+
+	*err = NULL;
+	if (parse_listen(cfg, &ss, err) != 0)
+		return NULL;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h = xcalloc(1, sizeof *h);
+	h->cfg = cfg;
+	h->mhd = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL,
+	    access_cb, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log_cb, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+	    MHD_OPTION_END);
+	if (h->mhd == NULL) {
+		xasprintf(err, "cannot listen on %s port %d (in use, or not an "
+		    "address of this host)", cfg->listen, cfg->port);
+		free(h);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = info != NULL ? info->port : cfg->port;
+	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	uv_poll_init(loop, &h->poll, info->epoll_fd);
+	uv_timer_init(loop, &h->timer);
+	h->poll.data = h;
+	h->timer.data = h;
+	uv_poll_start(&h->poll, UV_READABLE, poll_cb);
+	schedule(h);
+	return h;
+}
+
+int
+http_port(struct http *h)
+{
+	return h->port;
+}
+
+/* Stops accepting, lets in-flight requests finish, then calls done(arg). */
+void
+http_stop(struct http *h, void (*done)(void *), void *arg)
+{
+	MHD_socket fd;
+
+	if (h->stopping)
+		return;
+	h->stopping = 1;
+	h->done = done;
+	h->done_arg = arg;
+	h->stop_deadline = uv_now(h->timer.loop) + STOP_GRACE_MS;
+	fd = MHD_quiesce_daemon(h->mhd);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	run(h);
+}

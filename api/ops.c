@@ -1,0 +1,192 @@
+/*
+ * ops.c - THE operation table: every operation of botocore's ECS model, one
+ * row each, sorted by name so dispatch is a binary search. A row without a
+ * handler answers UnsupportedFeatureException ("ecsd does not implement X
+ * yet"), never a fake success. Unit tests check this table against the model
+ * (sorted, unique, complete) and docs/api-coverage.md is generated from it.
+ */
+#include <string.h>
+
+#include "api.h"
+
+const struct op ops_table[] = {
+	{ .name = "ContinueServiceDeployment", .flags = OP_WRITE,
+	  .help = "Continues or rolls back an Amazon ECS service deployment that is paused at a lifecycle hook." },
+	{ .name = "CreateCapacityProvider", .flags = OP_WRITE,
+	  .help = "Creates a capacity provider." },
+	{ .name = "CreateCluster", .flags = OP_WRITE,
+	  .help = "Creates a new Amazon ECS cluster." },
+	{ .name = "CreateDaemon", .flags = OP_WRITE,
+	  .help = "Creates a new daemon in the specified cluster and capacity providers." },
+	{ .name = "CreateExpressGatewayService", .flags = OP_WRITE,
+	  .help = "Creates an Express service that simplifies deploying containerized web applications on Amazon ECS with..." },
+	{ .name = "CreateService", .flags = OP_WRITE,
+	  .help = "Runs and maintains your desired number of tasks from a specified task definition." },
+	{ .name = "CreateTaskSet", .flags = OP_WRITE,
+	  .help = "Create a task set in the specified cluster and service." },
+	{ .name = "DeleteAccountSetting", .flags = OP_WRITE,
+	  .help = "Disables an account setting for a specified user, role, or the root user for an account." },
+	{ .name = "DeleteAttributes", .flags = OP_WRITE,
+	  .help = "Deletes one or more custom attributes from an Amazon ECS resource." },
+	{ .name = "DeleteCapacityProvider", .flags = OP_WRITE,
+	  .help = "Deletes the specified capacity provider." },
+	{ .name = "DeleteCluster", .flags = OP_WRITE,
+	  .help = "Deletes the specified cluster." },
+	{ .name = "DeleteDaemon", .flags = OP_WRITE,
+	  .help = "Deletes the specified daemon." },
+	{ .name = "DeleteDaemonTaskDefinition", .flags = OP_WRITE,
+	  .help = "Deletes the specified daemon task definition." },
+	{ .name = "DeleteExpressGatewayService", .flags = OP_WRITE,
+	  .help = "Deletes an Express service and removes all associated Amazon Web Services resources." },
+	{ .name = "DeleteService", .flags = OP_WRITE,
+	  .help = "Deletes a specified service within a cluster." },
+	{ .name = "DeleteTaskDefinitions", .flags = OP_WRITE,
+	  .help = "Deletes one or more task definitions." },
+	{ .name = "DeleteTaskSet", .flags = OP_WRITE,
+	  .help = "Deletes a specified task set within a service." },
+	{ .name = "DeregisterContainerInstance", .flags = OP_WRITE,
+	  .help = "Deregisters an Amazon ECS container instance from the specified cluster." },
+	{ .name = "DeregisterTaskDefinition", .flags = OP_WRITE,
+	  .help = "Deregisters the specified task definition by family and revision." },
+	{ .name = "DescribeCapacityProviders",
+	  .help = "Describes one or more of your capacity providers." },
+	{ .name = "DescribeClusters",
+	  .help = "Describes one or more of your clusters." },
+	{ .name = "DescribeContainerInstances",
+	  .help = "Describes one or more container instances." },
+	{ .name = "DescribeDaemon",
+	  .help = "Describes the specified daemon." },
+	{ .name = "DescribeDaemonDeployments",
+	  .help = "Describes one or more of your daemon deployments." },
+	{ .name = "DescribeDaemonRevisions",
+	  .help = "Describes one or more of your daemon revisions." },
+	{ .name = "DescribeDaemonTaskDefinition",
+	  .help = "Describes a daemon task definition." },
+	{ .name = "DescribeExpressGatewayService",
+	  .help = "Retrieves detailed information about an Express service, including current status, configuration, managed..." },
+	{ .name = "DescribeServiceDeployments",
+	  .help = "Describes one or more of your service deployments." },
+	{ .name = "DescribeServiceRevisions",
+	  .help = "Describes one or more service revisions." },
+	{ .name = "DescribeServices",
+	  .help = "Describes the specified services running in your cluster." },
+	{ .name = "DescribeTaskDefinition",
+	  .help = "Describes a task definition." },
+	{ .name = "DescribeTaskSets",
+	  .help = "Describes the task sets in the specified cluster and service." },
+	{ .name = "DescribeTasks",
+	  .help = "Describes a specified task or tasks." },
+	{ .name = "DiscoverPollEndpoint",
+	  .help = "This action is only used by the Amazon ECS agent, and it is not intended for use outside of the agent." },
+	{ .name = "ExecuteCommand", .flags = OP_WRITE,
+	  .help = "Runs a command remotely on a container within a task." },
+	{ .name = "GetTaskProtection",
+	  .help = "Retrieves the protection status of tasks in an Amazon ECS service." },
+	{ .name = "ListAccountSettings",
+	  .help = "Lists the account settings for a specified principal." },
+	{ .name = "ListAttributes",
+	  .help = "Lists the attributes for Amazon ECS resources within a specified target type and cluster." },
+	{ .name = "ListClusters",
+	  .help = "Returns a list of existing clusters." },
+	{ .name = "ListContainerInstances",
+	  .help = "Returns a list of container instances in a specified cluster." },
+	{ .name = "ListDaemonDeployments",
+	  .help = "Returns a list of daemon deployments for a specified daemon." },
+	{ .name = "ListDaemonTaskDefinitions",
+	  .help = "Returns a list of daemon task definitions that are registered to your account." },
+	{ .name = "ListDaemons",
+	  .help = "Returns a list of daemons." },
+	{ .name = "ListServiceDeployments",
+	  .help = "This operation lists all the service deployments that meet the specified filter criteria." },
+	{ .name = "ListServices",
+	  .help = "Returns a list of services." },
+	{ .name = "ListServicesByNamespace",
+	  .help = "This operation lists all of the services that are associated with a Cloud Map namespace." },
+	{ .name = "ListTagsForResource",
+	  .help = "List the tags for an Amazon ECS resource." },
+	{ .name = "ListTaskDefinitionFamilies",
+	  .help = "Returns a list of task definition families that are registered to your account." },
+	{ .name = "ListTaskDefinitions",
+	  .help = "Returns a list of task definitions that are registered to your account." },
+	{ .name = "ListTasks",
+	  .help = "Returns a list of tasks." },
+	{ .name = "PutAccountSetting", .flags = OP_WRITE,
+	  .help = "Modifies an account setting." },
+	{ .name = "PutAccountSettingDefault", .flags = OP_WRITE,
+	  .help = "Modifies an account setting for all users on an account for whom no individual account setting has been..." },
+	{ .name = "PutAttributes", .flags = OP_WRITE,
+	  .help = "Create or update an attribute on an Amazon ECS resource." },
+	{ .name = "PutClusterCapacityProviders", .flags = OP_WRITE,
+	  .help = "Modifies the available capacity providers and the default capacity provider strategy for a cluster." },
+	{ .name = "RegisterContainerInstance", .flags = OP_WRITE,
+	  .help = "This action is only used by the Amazon ECS agent, and it is not intended for use outside of the agent." },
+	{ .name = "RegisterDaemonTaskDefinition", .flags = OP_WRITE,
+	  .help = "Registers a new daemon task definition from the supplied family and containerDefinitions." },
+	{ .name = "RegisterTaskDefinition", .flags = OP_WRITE,
+	  .help = "Registers a new task definition from the supplied family and containerDefinitions." },
+	{ .name = "RunTask", .flags = OP_WRITE,
+	  .help = "Starts a new task using the specified task definition." },
+	{ .name = "StartTask", .flags = OP_WRITE,
+	  .help = "Starts a new task from the specified task definition on the specified container instance or instances." },
+	{ .name = "StopServiceDeployment", .flags = OP_WRITE,
+	  .help = "Stops an ongoing service deployment." },
+	{ .name = "StopTask", .flags = OP_WRITE,
+	  .help = "Stops a running task." },
+	{ .name = "SubmitAttachmentStateChanges", .flags = OP_WRITE,
+	  .help = "This action is only used by the Amazon ECS agent, and it is not intended for use outside of the agent." },
+	{ .name = "SubmitContainerStateChange", .flags = OP_WRITE,
+	  .help = "This action is only used by the Amazon ECS agent, and it is not intended for use outside of the agent." },
+	{ .name = "SubmitTaskStateChange", .flags = OP_WRITE,
+	  .help = "This action is only used by the Amazon ECS agent, and it is not intended for use outside of the agent." },
+	{ .name = "TagResource", .flags = OP_WRITE,
+	  .help = "Associates the specified tags to a resource with the specified resourceArn." },
+	{ .name = "UntagResource", .flags = OP_WRITE,
+	  .help = "Deletes specified tags from a resource." },
+	{ .name = "UpdateCapacityProvider", .flags = OP_WRITE,
+	  .help = "Modifies the parameters for a capacity provider." },
+	{ .name = "UpdateCluster", .flags = OP_WRITE,
+	  .help = "Updates the cluster." },
+	{ .name = "UpdateClusterSettings", .flags = OP_WRITE,
+	  .help = "Modifies the settings to use for a cluster." },
+	{ .name = "UpdateContainerAgent", .flags = OP_WRITE,
+	  .help = "Updates the Amazon ECS container agent on a specified container instance." },
+	{ .name = "UpdateContainerInstancesState", .flags = OP_WRITE,
+	  .help = "Modifies the status of an Amazon ECS container instance." },
+	{ .name = "UpdateDaemon", .flags = OP_WRITE,
+	  .help = "Updates the specified daemon." },
+	{ .name = "UpdateExpressGatewayService", .flags = OP_WRITE,
+	  .help = "Updates an existing Express service configuration." },
+	{ .name = "UpdateService", .flags = OP_WRITE,
+	  .help = "Modifies the parameters of a service." },
+	{ .name = "UpdateServicePrimaryTaskSet", .flags = OP_WRITE,
+	  .help = "Modifies which task set in a service is the primary task set." },
+	{ .name = "UpdateTaskProtection", .flags = OP_WRITE,
+	  .help = "Updates the protection status of a task." },
+	{ .name = "UpdateTaskSet", .flags = OP_WRITE,
+	  .help = "Modifies a task set." },
+};
+
+const size_t ops_count = sizeof ops_table / sizeof ops_table[0];
+
+const struct op *
+ops_find(const char *name, size_t len)
+{
+	size_t lo = 0, hi = ops_count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *n = ops_table[mid].name;
+		size_t nlen = strlen(n);
+		int c = strncmp(name, n, len < nlen ? len : nlen);
+
+		if (c == 0)
+			c = len < nlen ? -1 : len > nlen ? 1 : 0;
+		if (c == 0)
+			return &ops_table[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}

@@ -1,0 +1,271 @@
+/*
+ * db.c - the SQLite connection: open with pragmas, run migrations by
+ * user_version, cache prepared statements, wrap transactions.
+ *
+ * WAL with synchronous=NORMAL survives a kill -9 of ecsd with every
+ * committed transaction intact (only power loss may drop the newest ones).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/daemon.h"
+#include "store.h"
+
+struct cached {
+	const char *sql;          /* the static string: its address is the key */
+	sqlite3_stmt *stmt;
+};
+
+struct store {
+	sqlite3 *db;
+	struct cached *cache;
+	size_t ncache;
+	size_t capcache;
+	int in_tx;                /* a transaction is open */
+};
+
+static int
+exec(struct store *st, const char *sql)
+{
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int
+migrate(struct store *st, char **err)
+{
+	int v = store_schema_version(st);
+
+	if (v < 0) {
+		xasprintf(err, "cannot read the schema version: %s",
+		    sqlite3_errmsg(st->db));
+		return -1;
+	}
+	if (v > store_migration_count) {
+		xasprintf(err, "the store has schema version %d but this ecsd knows "
+		    "only %d: it was written by a newer ecsd", v,
+		    store_migration_count);
+		return -1;
+	}
+	for (; v < store_migration_count; v++) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+		if (exec(st, "BEGIN IMMEDIATE") != 0 ||
+		    exec(st, store_migrations[v]) != 0 || exec(st, pragma) != 0) {
+			xasprintf(err, "migration %d failed: %s", v + 1,
+			    sqlite3_errmsg(st->db));
+			exec(st, "ROLLBACK");
+			return -1;
+		}
+		if (exec(st, "COMMIT") != 0) {
+			xasprintf(err, "migration %d did not commit: %s", v + 1,
+			    sqlite3_errmsg(st->db));
+			exec(st, "ROLLBACK");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Opens (creating if needed) the store at path; ":memory:" keeps nothing. */
+int
+store_open(const char *path, struct store **out, char **err)
+{
+	struct store *st = xcalloc(1, sizeof *st);
+	int rc = -1;
+
+	*err = NULL;
+	*out = NULL;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		xasprintf(err, "cannot open %s: %s", path, st->db ?
+		    sqlite3_errmsg(st->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (exec(st, "PRAGMA journal_mode = WAL") != 0 ||
+	    exec(st, "PRAGMA synchronous = NORMAL") != 0 ||
+	    exec(st, "PRAGMA foreign_keys = ON") != 0) {
+		xasprintf(err, "cannot set up %s: %s", path,
+		    sqlite3_errmsg(st->db));
+		goto out;
+	}
+	if (migrate(st, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc == 0)
+		*out = st;
+	else
+		store_close(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->ncache; i++)
+		sqlite3_finalize(st->cache[i].stmt);
+	free(st->cache);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+const char *
+store_errmsg(struct store *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+/*
+ * The prepared statement for sql, reset and with bindings cleared. sql must
+ * be a string with static storage: its address is the cache key.
+ */
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+
+	for (size_t i = 0; i < st->ncache; i++) {
+		if (st->cache[i].sql == sql) {
+			s = st->cache[i].stmt;
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			return s;
+		}
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+	    NULL) != SQLITE_OK) {
+		/* Our SQL is static: failing to prepare it is a bug. */
+		log_error("store: cannot prepare [%s]: %s", sql,
+		    sqlite3_errmsg(st->db));
+		abort();
+	}
+	if (st->ncache == st->capcache) {
+		st->capcache = st->capcache ? st->capcache * 2 : 64;
+		st->cache = xrealloc(st->cache, st->capcache * sizeof *st->cache);
+	}
+	st->cache[st->ncache].sql = sql;
+	st->cache[st->ncache].stmt = s;
+	st->ncache++;
+	return s;
+}
+
+/* Binds the partition to ?1 (account) and ?2 (region). */
+void
+store_bind_part(sqlite3_stmt *s, const struct part *p)
+{
+	sqlite3_bind_text(s, 1, p->account, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, p->region, -1, SQLITE_STATIC);
+}
+
+/* Binds text that outlives the statement's next reset; NULL binds NULL. */
+void
+store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+void
+store_bind_json(sqlite3_stmt *s, int i, json_t *doc)
+{
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+
+	sqlite3_bind_text(s, i, text, -1, free);
+}
+
+json_t *
+store_column_json(sqlite3_stmt *s, int i)
+{
+	const char *text = (const char *)sqlite3_column_text(s, i);
+	json_t *doc;
+
+	if (text == NULL)
+		return json_object();
+	doc = json_loadb(text, (size_t)sqlite3_column_bytes(s, i), 0, NULL);
+	return doc != NULL ? doc : json_object();
+}
+
+/* Steps a statement that returns no rows; STORE_OK or STORE_ERR. */
+int
+store_step_done(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_error("store: %s", sqlite3_errmsg(st->db));
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+int
+store_begin(struct store *st, int write)
+{
+	if (st->in_tx)
+		return -1;
+	if (exec(st, write ? "BEGIN IMMEDIATE" : "BEGIN") != 0)
+		return -1;
+	st->in_tx = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *st)
+{
+	if (!st->in_tx)
+		return -1;
+	if (exec(st, "COMMIT") != 0)
+		return -1;
+	st->in_tx = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!st->in_tx)
+		return;
+	exec(st, "ROLLBACK");
+	st->in_tx = 0;
+}
+
+/* Empties every table in one transaction: the admin reset. */
+int
+store_reset(struct store *st)
+{
+	char sql[128];
+
+	if (store_begin(st, 1) != 0)
+		return -1;
+	for (int i = 0; store_tables[i] != NULL; i++) {
+		snprintf(sql, sizeof sql, "DELETE FROM %s", store_tables[i]);
+		if (exec(st, sql) != 0) {
+			store_rollback(st);
+			return -1;
+		}
+	}
+	return store_commit(st);
+}

@@ -1,0 +1,92 @@
+/*
+ * schema.c - the migrations, in order. PRAGMA user_version holds how many
+ * have run; store_open runs the rest, each in its own transaction. Never
+ * edit a migration that has shipped: add one.
+ */
+#include <stddef.h>
+
+#include "store.h"
+
+const char *const store_migrations[] = {
+	/* 1: clusters, task definitions, tags, settings, capacity providers,
+	 * attributes; and the rows clusters count (services, tasks, instances). */
+	"CREATE TABLE clusters ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,"
+	"  arn TEXT NOT NULL, status TEXT NOT NULL,"
+	"  created_at REAL NOT NULL, doc TEXT NOT NULL,"
+	"  PRIMARY KEY (account, region, name));"
+	"CREATE INDEX clusters_arn ON clusters (account, region, status, arn);"
+
+	"CREATE TABLE task_definition_families ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL, family TEXT NOT NULL,"
+	"  last_revision INTEGER NOT NULL,"
+	"  PRIMARY KEY (account, region, family));"
+	"CREATE TABLE task_definitions ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL, family TEXT NOT NULL,"
+	"  revision INTEGER NOT NULL, arn TEXT NOT NULL, status TEXT NOT NULL,"
+	"  registered_at REAL NOT NULL, deregistered_at REAL,"
+	"  doc TEXT NOT NULL,"
+	"  PRIMARY KEY (account, region, family, revision));"
+	"CREATE INDEX task_definitions_status ON task_definitions"
+	"  (account, region, status, family, revision);"
+
+	"CREATE TABLE tags ("
+	"  arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  PRIMARY KEY (arn, key));"
+
+	"CREATE TABLE account_settings ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL,"
+	"  principal TEXT NOT NULL," /* '' for the account default */
+	"  name TEXT NOT NULL, value TEXT NOT NULL,"
+	"  PRIMARY KEY (account, region, principal, name));"
+
+	"CREATE TABLE capacity_providers ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,"
+	"  arn TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL,"
+	"  PRIMARY KEY (account, region, name));"
+
+	"CREATE TABLE attributes ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL, cluster TEXT NOT NULL,"
+	"  target_type TEXT NOT NULL, target_id TEXT NOT NULL,"
+	"  name TEXT NOT NULL, value TEXT,"
+	"  PRIMARY KEY (account, region, cluster, target_id, name));"
+	"CREATE INDEX attributes_name ON attributes"
+	"  (account, region, cluster, target_type, name, value);"
+
+	"CREATE TABLE services ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL, cluster TEXT NOT NULL,"
+	"  name TEXT NOT NULL, arn TEXT NOT NULL, status TEXT NOT NULL,"
+	"  launch_type TEXT, scheduling_strategy TEXT,"
+	"  desired_count INTEGER NOT NULL DEFAULT 0,"
+	"  created_at REAL NOT NULL, doc TEXT NOT NULL,"
+	"  PRIMARY KEY (account, region, cluster, name));"
+	"CREATE INDEX services_status ON services"
+	"  (account, region, cluster, status, arn);"
+
+	"CREATE TABLE tasks ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL, cluster TEXT NOT NULL,"
+	"  id TEXT NOT NULL, arn TEXT NOT NULL, family TEXT NOT NULL,"
+	"  revision INTEGER NOT NULL, service TEXT, started_by TEXT,"
+	"  grp TEXT, container_instance TEXT, launch_type TEXT,"
+	"  desired_status TEXT NOT NULL, last_status TEXT NOT NULL,"
+	"  created_at REAL NOT NULL, doc TEXT NOT NULL,"
+	"  PRIMARY KEY (account, region, cluster, id));"
+	"CREATE INDEX tasks_status ON tasks"
+	"  (account, region, cluster, last_status, launch_type);"
+
+	"CREATE TABLE container_instances ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL, cluster TEXT NOT NULL,"
+	"  id TEXT NOT NULL, arn TEXT NOT NULL, status TEXT NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  PRIMARY KEY (account, region, cluster, id));",
+};
+
+const int store_migration_count =
+    (int)(sizeof store_migrations / sizeof store_migrations[0]);
+
+/* Every table, for the admin reset. */
+const char *const store_tables[] = {
+	"clusters", "task_definition_families", "task_definitions", "tags",
+	"account_settings", "capacity_providers", "attributes", "services",
+	"tasks", "container_instances", NULL
+};
