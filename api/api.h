@@ -117,6 +117,7 @@ void admin_started(void);
 int model_init(char **);
 void model_free(void);
 int model_has_operation(const char *);
+int model_is_exception(const char *);
 int model_check_input(const char *op, json_t *in, enum ecs_error *,
     char **msg);
 int model_check_output(const char *op, json_t *out, char **msg);

@@ -37,12 +37,21 @@ struct http {
 	void *done_arg;
 };
 
+/*
+ * A body over the cap is read and thrown away when its declared length is
+ * modest, so the client gets a clean 413 instead of a reset while it is
+ * still sending; a huge one is answered at once and the connection closed.
+ */
+#define DISCARD 1
+#define ANSWERED 2
+#define DISCARD_FACTOR 16
+
 /* Per-request state, MHD's con_cls. */
 struct body {
 	char *buf;
 	size_t len;
 	size_t cap;
-	int rejected;             /* a response was queued before the body ended */
+	int rejected;             /* over the cap: DISCARD or ANSWERED */
 };
 
 static void schedule(struct http *);
@@ -134,10 +143,16 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		h->in_flight++;
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) > (unsigned long long)
-		    h->cfg->max_body) {
-			b->rejected = 1;
-			return too_large(h, c);
+		if (cl != NULL) {
+			unsigned long long n = strtoull(cl, NULL, 10);
+			unsigned long long cap = (unsigned long long)h->cfg->max_body;
+
+			if (n > cap * DISCARD_FACTOR) {
+				b->rejected = ANSWERED;
+				return too_large(h, c);
+			}
+			if (n > cap)
+				b->rejected = DISCARD;
 		}
 		return MHD_YES;
 	}
@@ -165,7 +180,11 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		b->buf[b->len] = '\0';
 		return MHD_YES;
 	}
-	if (b->rejected)
+	if (b->rejected == DISCARD) {
+		b->rejected = ANSWERED;
+		return too_large(h, c);
+	}
+	if (b->rejected == ANSWERED)
 		return MHD_YES;
 	return finish(c, url, method, b);
 }

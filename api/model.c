@@ -67,6 +67,13 @@ model_has_operation(const char *name)
 	return json_object_get(operations, name) != NULL;
 }
 
+int
+model_is_exception(const char *name)
+{
+	return json_is_true(json_object_get(json_object_get(shapes, name),
+	    "exception"));
+}
+
 json_t *
 model_operations(void)
 {

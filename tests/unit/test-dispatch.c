@@ -1,0 +1,85 @@
+/*
+ * test-dispatch.c - the JSON 1.1 envelope: targets, bodies, model
+ * validation, error shapes and regions.
+ */
+#include <jansson.h>
+
+#include "../../api/api.h"
+#include "unit.h"
+
+static void
+expect_error(const char *op, const char *body, const char *type, int status)
+{
+	int st = 0;
+	json_t *doc = unit_call(op, body, &st);
+
+	ASSERT_STR_EQ(unit_error_type(doc), type);
+	ASSERT_INT_EQ(st, status);
+	ASSERT(json_is_string(json_object_get(doc, "message")));
+	ASSERT(json_string_length(json_object_get(doc, "message")) > 0);
+	json_decref(doc);
+}
+
+TEST(dispatch_rejects_bad_bodies)
+{
+	unit_store_setup();
+	expect_error("ListClusters", "{", "ClientException", 400);
+	expect_error("ListClusters", "[]", "ClientException", 400);
+	expect_error("ListClusters", "{\"a\":\"\xff\"}", "ClientException", 400);
+	expect_error("ListClusters", "{\"maxResults\":\"7\"}", "ClientException",
+	    400);
+	expect_error("ListClusters", "{\"maxResults\":1.5}", "ClientException",
+	    400);
+	expect_error("ListTasks", "{\"desiredStatus\":\"FOO\"}",
+	    "InvalidParameterException", 400);
+	expect_error("RegisterTaskDefinition", "{\"family\":\"x\"}",
+	    "InvalidParameterException", 400);
+	expect_error("NoSuchOperation", "{}", "ClientException", 400);
+}
+
+TEST(dispatch_rejects_deep_nesting)
+{
+	char body[300];
+	size_t n = 0;
+
+	unit_store_setup();
+	body[n++] = '{';
+	body[n++] = '"';
+	body[n++] = 'a';
+	body[n++] = '"';
+	body[n++] = ':';
+	for (int i = 0; i < 100; i++)
+		body[n++] = '[';
+	for (int i = 0; i < 100; i++)
+		body[n++] = ']';
+	body[n++] = '}';
+	body[n] = '\0';
+	expect_error("ListClusters", body, "ClientException", 400);
+}
+
+TEST(dispatch_unimplemented_is_unsupported)
+{
+	int st = 0;
+	json_t *doc;
+
+	unit_store_setup();
+	doc = unit_call("ExecuteCommand", "{\"command\":\"sh\",\"interactive\":"
+	    "true,\"task\":\"t\"}", &st);
+	ASSERT_STR_EQ(unit_error_type(doc), "UnsupportedFeatureException");
+	ASSERT_STR_EQ(json_string_value(json_object_get(doc, "message")),
+	    "ecsd does not implement ExecuteCommand yet.");
+	json_decref(doc);
+}
+
+TEST(dispatch_error_names_are_modeled)
+{
+	char *err = NULL;
+
+	ASSERT_INT_EQ(model_init(&err), 0);
+	for (int e = ECS_OK + 1; e < ECS_ERR_COUNT; e++)
+		if (!model_is_exception(api_error_name((enum ecs_error)e)))
+			UNIT_FAIL("%s is not a modeled exception",
+			    api_error_name((enum ecs_error)e));
+	ASSERT_INT_EQ(api_error_status(ECS_ERR_SERVER), 500);
+	ASSERT_INT_EQ(api_error_status(ECS_ERR_CLUSTER_NOT_FOUND), 400);
+}
