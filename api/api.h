@@ -161,4 +161,7 @@ int cluster_name_of(struct req *, const char *, char *, size_t);
 char *page_token_make(const char *);
 int page_token_read(struct req *, const char *, char **);
 
+/* tags.c */
+int tags_validate(struct req *, json_t *, json_t *);
+
 #endif

@@ -40,6 +40,13 @@ void store_bind_json(sqlite3_stmt *, int, json_t *);
 json_t *store_column_json(sqlite3_stmt *, int);
 int store_step_done(struct store *, sqlite3_stmt *);
 
+/* tags.c */
+int store_tags_set(struct store *, const char *, json_t *);
+json_t *store_tags_get(struct store *, const char *);
+int store_tags_count(struct store *, const char *);
+int store_tags_remove(struct store *, const char *, json_t *);
+int store_tags_clear(struct store *, const char *);
+
 /* schema.c */
 extern const char *const store_migrations[];
 extern const int store_migration_count;
