@@ -6,6 +6,7 @@
 #define ECSD_DAEMON_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
