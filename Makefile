@@ -46,11 +46,13 @@ run: deps
 unit: $(BUILD)/unit
 	$(BUILD)/unit
 
-test: deps
+test:
+	@tools/bootstrap.sh --test
 	@$(MAKE) --no-print-directory all
 	tests/run
 
-asan: deps
+asan:
+	@tools/bootstrap.sh --test
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" all

@@ -3,7 +3,11 @@
 # ecsd: installs the build dependencies and a Docker engine when they are
 # missing, and starts the engine when none answers. Safe to run again: it
 # does nothing when everything is there. Needs root (or sudo) only to install.
+# With --test it also installs what the test suites use (busybox for the
+# test images, clang for the sanitizer build, curl).
 set -eu
+test_deps=0
+[ "${1:-}" = "--test" ] && test_deps=1
 
 need_pkgs=""
 for p in libmicrohttpd-dev:libmicrohttpd libjansson-dev:jansson \
@@ -14,7 +18,7 @@ done
 command -v pkg-config >/dev/null || need_pkgs="$need_pkgs pkg-config"
 command -v cc >/dev/null || need_pkgs="$need_pkgs gcc make"
 command -v dockerd >/dev/null || need_pkgs="$need_pkgs docker.io"
-if [ "${ECSD_TEST_DEPS:-}" = 1 ]; then
+if [ "$test_deps" = 1 ]; then
 	command -v busybox >/dev/null || [ -x /bin/busybox ] || need_pkgs="$need_pkgs busybox-static"
 	command -v clang >/dev/null || need_pkgs="$need_pkgs clang"
 	command -v curl >/dev/null || need_pkgs="$need_pkgs curl"
