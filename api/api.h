@@ -161,6 +161,9 @@ int cluster_name_of(struct req *, const char *, char *, size_t);
 char *page_token_make(const char *);
 int page_token_read(struct req *, const char *, char **);
 
+/* clusters.c */
+int clusters_require_active(struct req *, const char *, char *, size_t);
+
 /* tags.c */
 int tags_validate(struct req *, json_t *, json_t *);
 

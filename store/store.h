@@ -40,6 +40,9 @@ void store_bind_json(sqlite3_stmt *, int, json_t *);
 json_t *store_column_json(sqlite3_stmt *, int);
 int store_step_done(struct store *, sqlite3_stmt *);
 
+/* clusters.c */
+int store_cluster_active(struct store *, const struct part *, const char *);
+
 /* tags.c */
 int store_tags_set(struct store *, const char *, json_t *);
 json_t *store_tags_get(struct store *, const char *);
