@@ -79,6 +79,31 @@ const char *const store_migrations[] = {
 	"  id TEXT NOT NULL, arn TEXT NOT NULL, status TEXT NOT NULL,"
 	"  doc TEXT NOT NULL,"
 	"  PRIMARY KEY (account, region, cluster, id));",
+
+	/* 2: what tasks and container instances need beyond migration 1: the
+	 * task's frozen run spec and timestamps (tasks-contract.md), the
+	 * indexes ListTasks and the scheduler's scan use, and instance columns
+	 * (which one is the local Docker engine, registration time). */
+	"ALTER TABLE tasks ADD COLUMN spec TEXT NOT NULL DEFAULT '{}';"
+	"ALTER TABLE tasks ADD COLUMN updated_at REAL;"
+	"ALTER TABLE tasks ADD COLUMN stopped_at REAL;"
+	"CREATE INDEX tasks_unsettled ON tasks (desired_status, last_status);"
+	"CREATE INDEX tasks_stopped ON tasks (last_status, stopped_at);"
+	"CREATE INDEX tasks_desired ON tasks"
+	"  (account, region, cluster, desired_status, created_at, id);"
+	"CREATE INDEX tasks_family ON tasks"
+	"  (account, region, cluster, family, desired_status);"
+	"CREATE INDEX tasks_service ON tasks"
+	"  (account, region, cluster, service, desired_status);"
+	"CREATE INDEX tasks_started_by ON tasks"
+	"  (account, region, cluster, started_by, desired_status);"
+	"CREATE INDEX tasks_instance ON tasks"
+	"  (account, region, cluster, container_instance, last_status);"
+	"ALTER TABLE container_instances ADD COLUMN local INTEGER NOT NULL"
+	"  DEFAULT 0;"
+	"ALTER TABLE container_instances ADD COLUMN registered_at REAL;"
+	"CREATE INDEX container_instances_status ON container_instances"
+	"  (account, region, cluster, status, registered_at, id);",
 };
 
 const int store_migration_count =

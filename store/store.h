@@ -50,6 +50,23 @@ int store_tags_count(struct store *, const char *);
 int store_tags_remove(struct store *, const char *, json_t *);
 int store_tags_clear(struct store *, const char *);
 
+/* tasks.c - the contract with the scheduler: notes/tasks-contract.md */
+struct task_row {
+	char *account, *region, *cluster, *id, *arn;
+	json_t *doc;              /* Task shape (without tags), owned */
+	json_t *spec;             /* what to run, frozen at creation, owned */
+};
+void store_task_row_free(struct task_row *);
+int store_task_insert(struct store *, const struct part *, const char *,
+    const char *, json_t *, json_t *);
+int store_task_save(struct store *, const struct part *, const char *,
+    const char *, json_t *);
+int store_task_get(struct store *, const struct part *, const char *,
+    const char *, struct task_row *);
+int store_tasks_unsettled(struct store *, void (*)(void *, struct task_row *),
+    void *);
+int store_tasks_expire(struct store *, double);
+
 /* schema.c */
 extern const char *const store_migrations[];
 extern const int store_migration_count;

@@ -1,0 +1,315 @@
+/*
+ * tasks.c - the tasks table: one row per task, keyed by (account, region,
+ * cluster, id). `doc` is the ECS Task shape and the truth; the columns
+ * (family, revision, desired and last status, container instance, startedBy,
+ * group, service, launch type) mirror it so that ListTasks, counting and the
+ * scheduler's scan are indexed queries. `spec` is what to run, frozen when
+ * the task was created. The api writes desired state, the scheduler observed
+ * state, both through these functions (notes/tasks-contract.md).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/daemon.h"
+#include "store.h"
+
+/* The columns a task doc mirrors, pointing into the doc. */
+struct mirror {
+	char family[256];         /* from taskDefinitionArn */
+	int revision;
+	const char *desired;      /* desiredStatus */
+	const char *last;         /* lastStatus */
+	char instance[64];        /* container instance id, "" if none */
+	const char *started_by;
+	const char *group;
+	char service[256];        /* service name for service tasks, "" else */
+	const char *launch_type;
+	double created_at;
+};
+
+static const char *
+doc_str(json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(doc, key));
+}
+
+/* The text after the last '/' of an ARN (or the whole string). */
+static const char *
+last_part(const char *s)
+{
+	const char *slash = s != NULL ? strrchr(s, '/') : NULL;
+
+	return slash != NULL ? slash + 1 : s;
+}
+
+static void
+copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void
+mirror_of(json_t *doc, struct mirror *m)
+{
+	const char *td = last_part(doc_str(doc, "taskDefinitionArn"));
+	const char *colon = td != NULL ? strrchr(td, ':') : NULL;
+	const char *group = doc_str(doc, "group");
+	const char *by = doc_str(doc, "startedBy");
+
+	memset(m, 0, sizeof *m);
+	if (colon != NULL) {
+		size_t n = (size_t)(colon - td);
+
+		if (n >= sizeof m->family)
+			n = sizeof m->family - 1;
+		memcpy(m->family, td, n);
+		m->family[n] = '\0';
+		m->revision = atoi(colon + 1);
+	} else {
+		copy_str(m->family, sizeof m->family, td);
+	}
+	m->desired = doc_str(doc, "desiredStatus");
+	if (m->desired == NULL)
+		m->desired = "RUNNING";
+	m->last = doc_str(doc, "lastStatus");
+	if (m->last == NULL)
+		m->last = "PROVISIONING";
+	copy_str(m->instance, sizeof m->instance,
+	    last_part(doc_str(doc, "containerInstanceArn")));
+	m->started_by = by;
+	m->group = group;
+	/*
+	 * A service's tasks have group "service:<name>" and startedBy
+	 * "ecs-svc/<deployment>"; a RunTask group that merely looks like one
+	 * does not make a task a service task.
+	 */
+	if (group != NULL && strncmp(group, "service:", 8) == 0 && by != NULL &&
+	    strncmp(by, "ecs-svc/", 8) == 0)
+		copy_str(m->service, sizeof m->service, group + 8);
+	m->launch_type = doc_str(doc, "launchType");
+	m->created_at = json_number_value(json_object_get(doc, "createdAt"));
+}
+
+void
+store_task_row_free(struct task_row *row)
+{
+	if (row == NULL)
+		return;
+	free(row->account);
+	free(row->region);
+	free(row->cluster);
+	free(row->id);
+	free(row->arn);
+	json_decref(row->doc);
+	json_decref(row->spec);
+	memset(row, 0, sizeof *row);
+}
+
+/* Insert a new task (RunTask/StartTask, the service scheduler). */
+int
+store_task_insert(struct store *st, const struct part *p, const char *cluster,
+    const char *id, json_t *doc, json_t *spec)
+{
+	static const char sql[] =
+	    "INSERT INTO tasks (account, region, cluster, id, arn, family, "
+	    "revision, service, started_by, grp, container_instance, "
+	    "launch_type, desired_status, last_status, created_at, doc, spec, "
+	    "updated_at, stopped_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+	    "CASE WHEN ?14 = 'STOPPED' THEN ?18 END)";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	json_t *empty = json_object();
+	struct mirror m;
+	int rc;
+
+	mirror_of(doc, &m);
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, id);
+	store_bind_text(s, 5, doc_str(doc, "taskArn"));
+	store_bind_text(s, 6, m.family);
+	sqlite3_bind_int(s, 7, m.revision);
+	store_bind_text(s, 8, m.service[0] ? m.service : NULL);
+	store_bind_text(s, 9, m.started_by);
+	store_bind_text(s, 10, m.group);
+	store_bind_text(s, 11, m.instance[0] ? m.instance : NULL);
+	store_bind_text(s, 12, m.launch_type);
+	store_bind_text(s, 13, m.desired);
+	store_bind_text(s, 14, m.last);
+	sqlite3_bind_double(s, 15, m.created_at);
+	store_bind_json(s, 16, doc);
+	store_bind_json(s, 17, spec != NULL ? spec : empty);
+	sqlite3_bind_double(s, 18, now_epoch());
+	rc = store_step_done(st, s);
+	json_decref(empty);
+	return rc;
+}
+
+/*
+ * Writes doc and the columns it mirrors; stopped_at is set the first time
+ * lastStatus is STOPPED. STORE_NOTFOUND when the task is gone.
+ */
+int
+store_task_save(struct store *st, const struct part *p, const char *cluster,
+    const char *id, json_t *doc)
+{
+	static const char sql[] =
+	    "UPDATE tasks SET service = ?5, started_by = ?6, grp = ?7, "
+	    "container_instance = ?8, launch_type = ?9, desired_status = ?10, "
+	    "last_status = ?11, doc = ?12, updated_at = ?13, "
+	    "stopped_at = CASE WHEN ?11 = 'STOPPED' "
+	    "THEN coalesce(stopped_at, ?13) END "
+	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 AND id = ?4 "
+	    "RETURNING 1";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	struct mirror m;
+	int rc;
+
+	mirror_of(doc, &m);
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, id);
+	store_bind_text(s, 5, m.service[0] ? m.service : NULL);
+	store_bind_text(s, 6, m.started_by);
+	store_bind_text(s, 7, m.group);
+	store_bind_text(s, 8, m.instance[0] ? m.instance : NULL);
+	store_bind_text(s, 9, m.launch_type);
+	store_bind_text(s, 10, m.desired);
+	store_bind_text(s, 11, m.last);
+	store_bind_json(s, 12, doc);
+	sqlite3_bind_double(s, 13, now_epoch());
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rc = sqlite3_step(s);
+		rc = rc == SQLITE_DONE ? STORE_OK : STORE_ERR;
+	} else {
+		rc = rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERR;
+	}
+	if (rc == STORE_ERR)
+		log_error("store: %s", store_errmsg(st));
+	sqlite3_reset(s);
+	return rc;
+}
+
+static char *
+column_dup(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+/* Reads a row selected as account, region, cluster, id, arn, doc, spec. */
+static void
+row_read(sqlite3_stmt *s, struct task_row *out)
+{
+	out->account = column_dup(s, 0);
+	out->region = column_dup(s, 1);
+	out->cluster = column_dup(s, 2);
+	out->id = column_dup(s, 3);
+	out->arn = column_dup(s, 4);
+	out->doc = store_column_json(s, 5);
+	out->spec = store_column_json(s, 6);
+}
+
+/* One task by partition, cluster and id; STORE_NOTFOUND if there is none. */
+int
+store_task_get(struct store *st, const struct part *p, const char *cluster,
+    const char *id, struct task_row *out)
+{
+	static const char sql[] =
+	    "SELECT account, region, cluster, id, arn, doc, spec FROM tasks "
+	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 AND id = ?4";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc = STORE_NOTFOUND;
+
+	memset(out, 0, sizeof *out);
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		row_read(s, out);
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/*
+ * Calls cb for every task, in every partition, the scheduler must work on:
+ * all but those both desired and last STOPPED. The rows are read first and
+ * handed out afterwards, so cb may save tasks (or even scan again) without
+ * disturbing the statement.
+ */
+int
+store_tasks_unsettled(struct store *st, void (*cb)(void *, struct task_row *),
+    void *arg)
+{
+	static const char sql[] =
+	    "SELECT account, region, cluster, id, arn, doc, spec FROM tasks "
+	    "WHERE desired_status <> 'STOPPED' OR last_status <> 'STOPPED' "
+	    "ORDER BY created_at, id";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	struct task_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			rows = xrealloc(rows, cap * sizeof *rows);
+		}
+		row_read(s, &rows[n++]);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_error("store: %s", store_errmsg(st));
+		rc = STORE_ERR;
+	} else {
+		rc = STORE_OK;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (rc == STORE_OK)
+			cb(arg, &rows[i]);
+		store_task_row_free(&rows[i]);
+	}
+	free(rows);
+	return rc;
+}
+
+/*
+ * Forgets STOPPED tasks stopped before `before` (retention), with their
+ * tags. Returns how many went, or STORE_ERR.
+ */
+int
+store_tasks_expire(struct store *st, double before)
+{
+	static const char tags_sql[] =
+	    "DELETE FROM tags WHERE arn IN (SELECT arn FROM tasks "
+	    "WHERE last_status = 'STOPPED' AND stopped_at < ?1)";
+	static const char sql[] =
+	    "DELETE FROM tasks WHERE last_status = 'STOPPED' AND stopped_at < ?1 "
+	    "RETURNING 1";
+	sqlite3_stmt *s = store_stmt(st, tags_sql);
+	int n = 0, rc;
+
+	sqlite3_bind_double(s, 1, before);
+	if (store_step_done(st, s) != STORE_OK)
+		return STORE_ERR;
+	s = store_stmt(st, sql);
+	sqlite3_bind_double(s, 1, before);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		n++;
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_error("store: %s", store_errmsg(st));
+		return STORE_ERR;
+	}
+	return n;
+}
