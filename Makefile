@@ -12,7 +12,7 @@ BUILD ?= build
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -MMD -MP
 CFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-CFLAGS += -DECSD_MODEL_PATH='"api/model.json"'
+CFLAGS += -DECSD_MODEL_PATH='"api/model.json"' -DECSD_PAUSE_PATH='"$(BUILD)/pause"'
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 LIB_SRC := $(wildcard daemon/*.c api/*.c store/*.c scheduler/*.c)
@@ -33,8 +33,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# The model is embedded with .incbin, which -MMD cannot see.
+# The model and the pause program are embedded with .incbin, which -MMD
+# cannot see. The pause program is static and never sanitized: it runs
+# alone in an empty image.
 $(BUILD)/api/model.o: api/model.json
+$(BUILD)/scheduler/pause_image.o: $(BUILD)/pause
+$(BUILD)/pause: scheduler/pause/pause.c
+	@mkdir -p $(@D)
+	gcc -static -Os -s -o $@ $<
 
 deps:
 	@tools/bootstrap.sh
