@@ -25,6 +25,11 @@ struct config {
 	int conn_timeout;      /* seconds an idle or slow connection may live */
 	int check_output;      /* validate every response against the model */
 	int allow_remote;      /* listening beyond loopback was asked for */
+	char *docker_host;     /* Docker endpoint: unix:///path or tcp://host:port */
+	char *secrets_file;    /* JSON object: secret ARN or name -> value */
+	int task_retention;    /* seconds a STOPPED task stays describable */
+	int container_retention; /* seconds before a stopped task's containers go */
+	int reconcile_ms;      /* period of the scheduler's safety-net pass */
 };
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };

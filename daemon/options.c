@@ -46,6 +46,21 @@ static const struct option_entry options_table[] = {
 	  OFF(conn_timeout), "seconds before an idle or stalled connection is closed" },
 	{ "check-output", "ECSD_CHECK_OUTPUT", OPT_BOOL, "false", OFF(check_output),
 	  "validate every response against botocore's model (tests use it)" },
+	{ "docker-host", "ECSD_DOCKER_HOST", OPT_STR, NULL, OFF(docker_host),
+	  "Docker endpoint, unix:///path or tcp://host:port (default "
+	  "$DOCKER_HOST, else unix:///var/run/docker.sock)" },
+	{ "secrets-file", "ECSD_SECRETS_FILE", OPT_STR, "", OFF(secrets_file),
+	  "JSON file mapping secret ARNs or names to values, for "
+	  "containerDefinitions secrets" },
+	{ "task-retention", "ECSD_TASK_RETENTION", OPT_INT, "3600",
+	  OFF(task_retention), "seconds a STOPPED task stays describable" },
+	{ "container-retention", "ECSD_CONTAINER_RETENTION", OPT_INT, "600",
+	  OFF(container_retention),
+	  "seconds a stopped task's containers are kept (for docker logs) "
+	  "before ecsd removes them" },
+	{ "reconcile-interval", "ECSD_RECONCILE_INTERVAL", OPT_INT, "5000",
+	  OFF(reconcile_ms), "milliseconds between the scheduler's full passes "
+	  "(changes and Docker events trigger passes at once)" },
 	{ "allow-remote", "ECSD_ALLOW_REMOTE", OPT_BOOL, "false", OFF(allow_remote),
 	  "permit a --listen address beyond loopback (the API can start "
 	  "privileged containers: it is root on this host)" },
@@ -182,6 +197,12 @@ options_parse(struct config *cfg, int argc, char **argv, char **err)
 	}
 	if (cfg->data_dir == NULL)
 		cfg->data_dir = default_data_dir();
+	if (cfg->docker_host == NULL) {
+		const char *env = getenv("DOCKER_HOST");
+
+		cfg->docker_host = xstrdup(env != NULL && *env != '\0' ? env :
+		    "unix:///var/run/docker.sock");
+	}
 	if (log_set_level(cfg->log_level) != 0) {
 		xasprintf(err, "unknown log level '%s' (error, warn, info, debug)",
 		    cfg->log_level);
