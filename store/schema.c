@@ -104,6 +104,11 @@ const char *const store_migrations[] = {
 	"ALTER TABLE container_instances ADD COLUMN registered_at REAL;"
 	"CREATE INDEX container_instances_status ON container_instances"
 	"  (account, region, cluster, status, registered_at, id);",
+
+	/* 3: facts about this store itself, such as the owner id that labels
+	 * every container it starts (so two ecsd on one engine never touch
+	 * each other's containers). Not emptied by the admin reset. */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 
 const int store_migration_count =

@@ -41,7 +41,42 @@ json_t *store_column_json(sqlite3_stmt *, int);
 int store_step_done(struct store *, sqlite3_stmt *);
 
 /* clusters.c */
+struct cluster_counts {
+	int instances;            /* container instances ACTIVE or DRAINING */
+	int running;              /* tasks RUNNING */
+	int pending;              /* tasks PROVISIONING, PENDING, ACTIVATING */
+	int services;             /* services ACTIVE */
+	int running_ec2, running_fargate;
+	int pending_ec2, pending_fargate;
+	int active_ec2, active_fargate;     /* ACTIVE services by launch type */
+	int draining_ec2, draining_fargate; /* DRAINING services */
+	int live_tasks;           /* tasks not yet STOPPED */
+	int live_services;        /* services ACTIVE or DRAINING */
+};
 int store_cluster_active(struct store *, const struct part *, const char *);
+int store_cluster_get(struct store *, const struct part *, const char *,
+    json_t **);
+int store_cluster_put(struct store *, const struct part *, const char *,
+    json_t *, double);
+int store_cluster_list(struct store *, const struct part *, const char *, int,
+    json_t *);
+int store_cluster_counts(struct store *, const struct part *, const char *,
+    struct cluster_counts *);
+int store_cluster_with_provider(struct store *, const struct part *,
+    const char *, const char *, char *, size_t);
+int store_cluster_provider_in_use(struct store *, const struct part *,
+    const char *, const char *);
+int store_cluster_insights_default(struct store *, const struct part *,
+    char *, size_t);
+
+/* capacity_providers.c */
+int store_cp_get(struct store *, const struct part *, const char *,
+    json_t **);
+int store_cp_put(struct store *, const struct part *, const char *, json_t *);
+int store_cp_list(struct store *, const struct part *, const char *,
+    const char *, int, json_t *);
+int store_cp_asg_used(struct store *, const struct part *, const char *,
+    const char *);
 
 /* tags.c */
 int store_tags_set(struct store *, const char *, json_t *);
@@ -49,6 +84,14 @@ json_t *store_tags_get(struct store *, const char *);
 int store_tags_count(struct store *, const char *);
 int store_tags_remove(struct store *, const char *, json_t *);
 int store_tags_clear(struct store *, const char *);
+enum store_target {
+	STORE_TARGET_FOUND,           /* the resource exists */
+	STORE_TARGET_NO_CLUSTER,      /* its cluster does not exist */
+	STORE_TARGET_CLUSTER_INACTIVE, /* its cluster was deleted */
+	STORE_TARGET_MISSING          /* the cluster is there, the resource not */
+};
+int store_tags_resource(struct store *, const struct part *, const char *,
+    const char *, const char *, const char *);
 
 /* tasks.c - the contract with the scheduler: notes/tasks-contract.md */
 struct task_row {
@@ -66,6 +109,24 @@ int store_task_get(struct store *, const struct part *, const char *,
 int store_tasks_unsettled(struct store *, void (*)(void *, struct task_row *),
     void *);
 int store_tasks_expire(struct store *, double);
+
+/* task_definitions.c */
+int store_taskdef_next_revision(struct store *, const struct part *,
+    const char *, int *);
+int store_taskdef_insert(struct store *, const struct part *, const char *,
+    int, const char *, const char *, double, json_t *);
+int store_taskdef_get(struct store *, const struct part *, const char *, int,
+    json_t **);
+int store_taskdef_update(struct store *, const struct part *, const char *,
+    int, const char *, double, json_t *);
+int store_taskdef_list(struct store *, const struct part *, const char *,
+    const char *, int, const char *, int, int, json_t *);
+int store_taskdef_families(struct store *, const struct part *, const char *,
+    const char *, const char *, int, json_t *);
+
+/* meta.c */
+char *store_meta_get(struct store *, const char *);
+int store_meta_set(struct store *, const char *, const char *);
 
 /* schema.c */
 extern const char *const store_migrations[];
