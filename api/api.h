@@ -163,6 +163,20 @@ int page_token_read(struct req *, const char *, char **);
 
 /* clusters.c */
 int clusters_require_active(struct req *, const char *, char *, size_t);
+int op_create_cluster(struct req *);
+int op_describe_clusters(struct req *);
+int op_list_clusters(struct req *);
+int op_update_cluster(struct req *);
+int op_update_cluster_settings(struct req *);
+int op_put_cluster_capacity_providers(struct req *);
+int op_delete_cluster(struct req *);
+
+/* capacity_providers.c */
+int capacity_provider_builtin(const char *);
+int op_create_capacity_provider(struct req *);
+int op_describe_capacity_providers(struct req *);
+int op_update_capacity_provider(struct req *);
+int op_delete_capacity_provider(struct req *);
 
 /* tags.c */
 int tags_validate(struct req *, json_t *, json_t *);
