@@ -181,4 +181,28 @@ int op_delete_capacity_provider(struct req *);
 /* tags.c */
 int tags_validate(struct req *, json_t *, json_t *);
 
+/* task_definitions.c */
+int op_register_task_definition(struct req *);
+int op_describe_task_definition(struct req *);
+int op_list_task_definitions(struct req *);
+int op_list_task_definition_families(struct req *);
+int op_deregister_task_definition(struct req *);
+int op_delete_task_definitions(struct req *);
+int taskdef_resolve(struct req *, const char *, json_t **);
+
+/* taskdef_validate.c - pure checks of a RegisterTaskDefinition document */
+struct td_check {
+	enum ecs_error code;      /* the exception to send */
+	char msg[512];            /* its message */
+};
+int taskdef_cpu_parse(const char *, long *);
+int taskdef_memory_parse(const char *, long *);
+int taskdef_fargate_size_valid(long, long);
+const char *taskdef_fargate_misfit(json_t *, char *, size_t);
+int taskdef_validate(json_t *, struct td_check *);
+json_t *taskdef_compatibilities(json_t *);
+json_t *taskdef_requires_attributes(json_t *);
+int taskdef_ref_parse(const char *, const struct part *, char *, size_t,
+    int *);
+
 #endif
