@@ -67,17 +67,15 @@ builtin_doc(struct req *r, const char *name)
 static int
 cp_name_of(struct req *r, const char *id, char *out, size_t size)
 {
-	struct arn a;
+	char *prefix = arn_make(&r->part, "capacity-provider", "");
 	const char *name = id;
+	int ours = strncmp(id, prefix, strlen(prefix)) == 0;
 
-	if (strncmp(id, "arn:", 4) == 0) {
-		if (arn_parse(id, &a) != 0 || a.kind != ARN_CAPACITY_PROVIDER ||
-		    strcmp(a.region, r->part.region) != 0 ||
-		    strcmp(a.account, r->part.account) != 0)
-			return -1;
-		name = a.name;
-	}
-	if (strlen(name) >= size)
+	if (ours)
+		name = id + strlen(prefix);
+	free(prefix);
+	if ((!ours && strncmp(id, "arn:", 4) == 0) || *name == '\0' ||
+	    strchr(name, '/') != NULL || strlen(name) >= size)
 		return -1;
 	memcpy(out, name, strlen(name) + 1);
 	return 0;
@@ -349,10 +347,11 @@ op_update_capacity_provider(struct req *r)
 	if ((asg != NULL && json_object_get(doc, "autoScalingGroupProvider") ==
 	    NULL) || (mi != NULL && json_object_get(doc,
 	    "managedInstancesProvider") == NULL)) {
-		json_decref(doc);
-		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "The update does not "
-		    "match the type of capacity provider %s.", json_string_value(
+		api_fail(r, ECS_ERR_INVALID_PARAMETER, "The update does not match "
+		    "the type of capacity provider %s.", json_string_value(
 		    json_object_get(doc, "name")));
+		json_decref(doc);
+		return -1;
 	}
 	if (asg != NULL) {
 		stored = json_object_get(doc, "autoScalingGroupProvider");
