@@ -178,8 +178,24 @@ int op_describe_capacity_providers(struct req *);
 int op_update_capacity_provider(struct req *);
 int op_delete_capacity_provider(struct req *);
 
+/* account_settings.c */
+int account_setting_effective(struct req *, const char *, char *, size_t);
+int op_put_account_setting(struct req *);
+int op_put_account_setting_default(struct req *);
+int op_delete_account_setting(struct req *);
+int op_list_account_settings(struct req *);
+
+/* attributes.c */
+int op_put_attributes(struct req *);
+int op_delete_attributes(struct req *);
+int op_list_attributes(struct req *);
+
 /* tags.c */
 int tags_validate(struct req *, json_t *, json_t *);
+int tags_arn_parse(const char *, struct arn *);
+int op_tag_resource(struct req *);
+int op_untag_resource(struct req *);
+int op_list_tags_for_resource(struct req *);
 
 /* task_definitions.c */
 int op_register_task_definition(struct req *);

@@ -78,6 +78,33 @@ int store_cp_list(struct store *, const struct part *, const char *,
 int store_cp_asg_used(struct store *, const struct part *, const char *,
     const char *);
 
+/* account_settings.c */
+int store_setting_put(struct store *, const struct part *, const char *,
+    const char *, const char *);
+char *store_setting_get(struct store *, const struct part *, const char *,
+    const char *);
+int store_setting_delete(struct store *, const struct part *, const char *,
+    const char *);
+json_t *store_settings_list(struct store *, const struct part *,
+    const char *, const char *);
+
+/* attributes.c */
+int store_attribute_target(struct store *, const struct part *,
+    const char *, const char *, char **);
+int store_attribute_put(struct store *, const struct part *, const char *,
+    const char *, const char *, const char *, const char *);
+int store_attribute_delete(struct store *, const struct part *,
+    const char *, const char *, const char *, json_t **);
+int store_attributes_custom_count(struct store *, const struct part *,
+    const char *, const char *);
+json_t *store_attributes_list(struct store *, const struct part *,
+    const char *, const char *, const char *, const char *, const char *,
+    const char *, int, int *);
+json_t *store_attributes_of(struct store *, const struct part *,
+    const char *, const char *);
+int store_attributes_clear(struct store *, const struct part *,
+    const char *, const char *);
+
 /* tags.c */
 int store_tags_set(struct store *, const char *, json_t *);
 json_t *store_tags_get(struct store *, const char *);
