@@ -1,0 +1,382 @@
+"""Clusters through the clients users use (boto3 and aws-cli): create,
+describe with and without include, list and its pages, update, settings,
+capacity providers, delete and re-create, errors, regions kept apart, and
+state kept across a daemon restart."""
+import ecsd
+
+ACCOUNT = "000000000000"
+
+
+def arn(name, region="us-east-1"):
+    return "arn:aws:ecs:%s:%s:cluster/%s" % (region, ACCOUNT, name)
+
+
+class Clusters(ecsd.TestCase):
+    def test_create_describe_list_with_boto3(self):
+        c = self.ecs.create_cluster(clusterName="web")["cluster"]
+        self.assertEqual(c["clusterArn"], arn("web"))
+        self.assertEqual(c["clusterName"], "web")
+        self.assertEqual(c["status"], "ACTIVE")
+        for k in ("registeredContainerInstancesCount", "runningTasksCount",
+                  "pendingTasksCount", "activeServicesCount"):
+            self.assertEqual(c[k], 0)
+        self.assertEqual(c["settings"], [{"name": "containerInsights",
+                                          "value": "disabled"}])
+        out = self.ecs.describe_clusters(clusters=["web", arn("web")])
+        self.assertEqual([x["clusterName"] for x in out["clusters"]],
+                         ["web", "web"])
+        self.assertEqual(out["failures"], [])
+        self.assertEqual(self.ecs.list_clusters()["clusterArns"], [arn("web")])
+
+    def test_create_describe_list_with_cli(self):
+        c = self.d.aws("ecs", "create-cluster", "--cluster-name", "cli",
+                       "--tags", "key=team,value=blue",
+                       "--settings", "name=containerInsights,value=enabled")
+        self.assertEqual(c["cluster"]["clusterArn"], arn("cli"))
+        self.assertEqual(c["cluster"]["tags"], [{"key": "team",
+                                                 "value": "blue"}])
+        out = self.d.aws("ecs", "describe-clusters", "--clusters", "cli",
+                         "missing", "--include", "TAGS", "SETTINGS")
+        self.assertEqual(out["clusters"][0]["tags"],
+                         [{"key": "team", "value": "blue"}])
+        self.assertEqual(out["clusters"][0]["settings"],
+                         [{"name": "containerInsights", "value": "enabled"}])
+        self.assertEqual(out["failures"], [{"arn": arn("missing"),
+                                            "reason": "MISSING"}])
+        self.assertEqual(self.d.aws("ecs", "list-clusters")["clusterArns"],
+                         [arn("cli")])
+
+    def test_default_cluster(self):
+        # No name means "default"; no `clusters` describes it.
+        out = self.ecs.describe_clusters()
+        self.assertEqual(out["clusters"], [])
+        self.assertEqual(out["failures"], [{"arn": arn("default"),
+                                            "reason": "MISSING"}])
+        c = self.d.aws("ecs", "create-cluster")["cluster"]
+        self.assertEqual(c["clusterName"], "default")
+        out = self.d.aws("ecs", "describe-clusters")
+        self.assertEqual(out["clusters"][0]["clusterArn"], arn("default"))
+        self.assertEqual(out["failures"], [])
+
+    def test_invalid_names(self):
+        for bad in ("has space", "a/b", "x" * 256, "dot.ted"):
+            err = self.assertEcsError("InvalidParameterException",
+                                      self.ecs.create_cluster, clusterName=bad)
+            self.assertIn("255", err["Message"])
+        self.ecs.create_cluster(clusterName="x" * 255)
+        rc, out, err = self.d.aws("ecs", "create-cluster", "--cluster-name",
+                                  "bad name", check=False)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("InvalidParameterException", err)
+        self.assertEqual(self.ecs.list_clusters()["clusterArns"],
+                         [arn("x" * 255)])
+
+    def test_server_validates_without_the_client(self):
+        status, doc = self.d.raw("CreateCluster", {"clusterName": "a",
+                                                   "settings": "nope"})
+        self.assertEqual((status, doc["__type"]), (400, "ClientException"))
+        loose = self.d.boto3(validate=False)
+        self.assertEcsError("InvalidParameterException", loose.list_clusters,
+                            maxResults=0)
+        self.assertEcsError("InvalidParameterException", loose.list_clusters,
+                            maxResults=101)
+        self.assertEcsError("InvalidParameterException", loose.list_clusters,
+                            nextToken="not-a-token")
+        self.assertEcsError("InvalidParameterException", loose.create_cluster,
+                            clusterName="c", settings=[{"name":
+                                                        "containerInsights",
+                                                        "value": "sometimes"}])
+        self.assertEcsError("InvalidParameterException", loose.create_cluster,
+                            clusterName="c", settings=[{"name":
+                                                        "notASetting",
+                                                        "value": "enabled"}])
+
+    def test_idempotent_create(self):
+        args = dict(clusterName="idem",
+                    tags=[{"key": "a", "value": "1"}],
+                    settings=[{"name": "containerInsights", "value": "enhanced"}],
+                    capacityProviders=["FARGATE"],
+                    defaultCapacityProviderStrategy=[
+                        {"capacityProvider": "FARGATE", "weight": 1}])
+        first = self.ecs.create_cluster(**args)["cluster"]
+        again = self.ecs.create_cluster(**args)["cluster"]
+        self.assertEqual(first, again)
+        self.assertEqual(self.ecs.create_cluster(clusterName="idem")["cluster"],
+                         first)
+        changed = dict(args, settings=[{"name": "containerInsights",
+                                        "value": "disabled"}])
+        err = self.assertEcsError("InvalidParameterException",
+                                  self.ecs.create_cluster, **changed)
+        self.assertEqual(err["Message"], "Arguments on this idempotent request "
+                         "are inconsistent with arguments used in previous "
+                         "request(s).")
+        self.assertEcsError("InvalidParameterException", self.ecs.create_cluster,
+                            clusterName="idem",
+                            tags=[{"key": "a", "value": "2"}])
+        self.assertEqual(len(self.ecs.list_clusters()["clusterArns"]), 1)
+
+    def test_include_flags(self):
+        self.ecs.create_cluster(
+            clusterName="inc", tags=[{"key": "k", "value": "v"}],
+            configuration={"executeCommandConfiguration": {
+                "kmsKeyId": "key-1", "logging": "OVERRIDE",
+                "logConfiguration": {"cloudWatchLogGroupName": "grp",
+                                     "cloudWatchEncryptionEnabled": True}}})
+        bare = self.ecs.describe_clusters(clusters=["inc"])["clusters"][0]
+        self.assertEqual(bare["tags"], [])
+        self.assertEqual(bare["statistics"], [])
+        for member in ("settings", "configuration", "attachments"):
+            self.assertNotIn(member, bare)
+        full = self.ecs.describe_clusters(
+            clusters=["inc"], include=["ATTACHMENTS", "CONFIGURATIONS",
+                                       "SETTINGS", "STATISTICS",
+                                       "TAGS"])["clusters"][0]
+        self.assertEqual(full["tags"], [{"key": "k", "value": "v"}])
+        self.assertEqual(full["configuration"]["executeCommandConfiguration"],
+                         {"kmsKeyId": "key-1", "logging": "OVERRIDE",
+                          "logConfiguration": {
+                              "cloudWatchLogGroupName": "grp",
+                              "cloudWatchEncryptionEnabled": True}})
+        self.assertEqual(full["settings"], [{"name": "containerInsights",
+                                             "value": "disabled"}])
+        self.assertEqual(full["attachments"], [])
+        stats = {s["name"]: s["value"] for s in full["statistics"]}
+        self.assertEqual(stats, {n: "0" for n in (
+            "runningFargateTasksCount", "runningEC2TasksCount",
+            "pendingFargateTasksCount", "pendingEC2TasksCount",
+            "activeFargateServiceCount", "activeEC2ServiceCount",
+            "drainingFargateServiceCount", "drainingEC2ServiceCount")})
+
+    def test_terraform_round_trip(self):
+        # What the AWS provider sends on create, then reads back with
+        # include [TAGS, CONFIGURATIONS, SETTINGS]: it must see exactly that.
+        created = self.ecs.create_cluster(
+            clusterName="tf", tags=[{"key": "Name", "value": "tf"}],
+            settings=[{"name": "containerInsights", "value": "enabled"}],
+            configuration={"executeCommandConfiguration": {"logging": "DEFAULT"}},
+            serviceConnectDefaults={"namespace": "arn:aws:servicediscovery:"
+                                    "us-east-1:%s:namespace/ns-abc" % ACCOUNT})
+        read = self.ecs.describe_clusters(
+            clusters=[created["cluster"]["clusterArn"]],
+            include=["TAGS", "CONFIGURATIONS", "SETTINGS"])["clusters"][0]
+        self.assertEqual(read, created["cluster"])
+        self.assertEqual(read["configuration"], {
+            "executeCommandConfiguration": {"logging": "DEFAULT"}})
+        self.assertEqual(read["serviceConnectDefaults"]["namespace"],
+                         "arn:aws:servicediscovery:us-east-1:%s:namespace/"
+                         "ns-abc" % ACCOUNT)
+
+    def test_list_pages_with_boto3_paginator(self):
+        names = ["p%02d" % i for i in range(25)]
+        for n in reversed(names):
+            self.ecs.create_cluster(clusterName=n)
+        pages = list(self.ecs.get_paginator("list_clusters").paginate(
+            PaginationConfig={"PageSize": 10}))
+        self.assertEqual([len(p["clusterArns"]) for p in pages], [10, 10, 5])
+        self.assertEqual([a for p in pages for a in p["clusterArns"]],
+                         [arn(n) for n in names])
+        first = self.ecs.list_clusters(maxResults=10)
+        self.assertIn("nextToken", first)
+        # Clusters added behind the cursor do not disturb the next page.
+        self.ecs.create_cluster(clusterName="a-new")
+        second = self.ecs.list_clusters(maxResults=10,
+                                        nextToken=first["nextToken"])
+        self.assertEqual(second["clusterArns"], [arn(n) for n in names[10:20]])
+        everything = self.ecs.list_clusters()
+        self.assertEqual(len(everything["clusterArns"]), 26)
+        self.assertNotIn("nextToken", everything)
+
+    def test_list_pages_with_cli(self):
+        names = ["q%02d" % i for i in range(25)]
+        for n in names:
+            self.ecs.create_cluster(clusterName=n)
+        out = self.d.aws("ecs", "list-clusters", "--page-size", "10")
+        self.assertEqual(out["clusterArns"], [arn(n) for n in names])
+        seen, token = [], None
+        for _ in range(5):
+            args = ["ecs", "list-clusters", "--max-items", "10",
+                    "--page-size", "10"]
+            if token:
+                args += ["--starting-token", token]
+            out = self.d.aws(*args)
+            seen += out["clusterArns"]
+            token = out.get("NextToken")
+            if not token:
+                break
+        self.assertEqual(seen, [arn(n) for n in names])
+        out = self.d.aws("ecs", "list-clusters", "--max-items", "7",
+                         "--page-size", "3")
+        self.assertEqual(out["clusterArns"], [arn(n) for n in names[:7]])
+        self.assertIn("NextToken", out)
+
+    def test_update_cluster_and_settings(self):
+        self.ecs.create_cluster(clusterName="u")
+        c = self.ecs.update_cluster_settings(
+            cluster="u", settings=[{"name": "containerInsights",
+                                    "value": "enabled"}])["cluster"]
+        self.assertEqual(c["settings"], [{"name": "containerInsights",
+                                          "value": "enabled"}])
+        c = self.d.aws("ecs", "update-cluster", "--cluster", arn("u"),
+                       "--configuration",
+                       '{"executeCommandConfiguration":{"logging":"NONE"}}',
+                       "--service-connect-defaults", "namespace=shop")["cluster"]
+        self.assertEqual(c["configuration"], {
+            "executeCommandConfiguration": {"logging": "NONE"}})
+        ns = c["serviceConnectDefaults"]["namespace"]
+        self.assertTrue(ns.startswith("arn:aws:servicediscovery:us-east-1:%s:"
+                                      "namespace/ns-" % ACCOUNT), ns)
+        # The same name is the same namespace.
+        again = self.ecs.update_cluster(cluster="u", serviceConnectDefaults={
+            "namespace": "shop"})["cluster"]
+        self.assertEqual(again["serviceConnectDefaults"]["namespace"], ns)
+        self.assertEqual(again["settings"][0]["value"], "enabled")
+        gone = self.ecs.update_cluster(cluster="u", serviceConnectDefaults={
+            "namespace": ""})["cluster"]
+        self.assertNotIn("serviceConnectDefaults", gone)
+        c = self.d.aws("ecs", "update-cluster-settings", "--cluster", "u",
+                       "--settings", "name=containerInsights,value=disabled")
+        self.assertEqual(c["cluster"]["settings"][0]["value"], "disabled")
+        self.assertEcsError("ClusterNotFoundException",
+                            self.ecs.update_cluster, cluster="nope")
+        self.assertEcsError("ClusterNotFoundException",
+                            self.ecs.update_cluster_settings, cluster="nope",
+                            settings=[])
+        self.assertEcsError("InvalidParameterException",
+                            self.ecs.update_cluster, cluster="u",
+                            configuration={"executeCommandConfiguration": {
+                                "logging": "OVERRIDE"}})
+        self.assertEcsError("NamespaceNotFoundException",
+                            self.ecs.update_cluster, cluster="u",
+                            serviceConnectDefaults={
+                                "namespace": "arn:aws:servicediscovery:"
+                                "eu-west-1:%s:namespace/ns-x" % ACCOUNT})
+
+    def test_put_cluster_capacity_providers(self):
+        self.ecs.create_cluster(clusterName="cp")
+        c = self.d.aws("ecs", "put-cluster-capacity-providers", "--cluster",
+                       "cp", "--capacity-providers", "FARGATE", "FARGATE_SPOT",
+                       "--default-capacity-provider-strategy",
+                       "capacityProvider=FARGATE,weight=1,base=1",
+                       "capacityProvider=FARGATE_SPOT,weight=4")["cluster"]
+        self.assertEqual(c["capacityProviders"], ["FARGATE", "FARGATE_SPOT"])
+        self.assertEqual(c["defaultCapacityProviderStrategy"], [
+            {"capacityProvider": "FARGATE", "weight": 1, "base": 1},
+            {"capacityProvider": "FARGATE_SPOT", "weight": 4, "base": 0}])
+        described = self.ecs.describe_clusters(clusters=["cp"])["clusters"][0]
+        self.assertEqual(described["capacityProviders"],
+                         ["FARGATE", "FARGATE_SPOT"])
+        err = self.assertEcsError(
+            "InvalidParameterException",
+            self.ecs.put_cluster_capacity_providers, cluster="cp",
+            capacityProviders=["FARGATE"],
+            defaultCapacityProviderStrategy=[{"capacityProvider":
+                                              "FARGATE_SPOT"}])
+        self.assertIn("not associated with the cluster", err["Message"])
+        self.assertEcsError("InvalidParameterException",
+                            self.ecs.put_cluster_capacity_providers,
+                            cluster="cp", capacityProviders=["nope"],
+                            defaultCapacityProviderStrategy=[])
+        self.assertEcsError("ClusterNotFoundException",
+                            self.ecs.put_cluster_capacity_providers,
+                            cluster="nope", capacityProviders=[],
+                            defaultCapacityProviderStrategy=[])
+        c = self.d.aws("ecs", "put-cluster-capacity-providers", "--cluster",
+                       "cp", "--capacity-providers", "[]",
+                       "--default-capacity-provider-strategy", "[]")["cluster"]
+        self.assertEqual(c["capacityProviders"], [])
+        self.assertEqual(c["defaultCapacityProviderStrategy"], [])
+
+    def test_delete_and_create_again(self):
+        self.ecs.create_cluster(clusterName="d",
+                                tags=[{"key": "keep", "value": "me"}])
+        c = self.d.aws("ecs", "delete-cluster", "--cluster", "d")["cluster"]
+        self.assertEqual(c["status"], "INACTIVE")
+        self.assertEqual(c["clusterArn"], arn("d"))
+        # Still described (with its tags), no longer listed or usable.
+        out = self.ecs.describe_clusters(clusters=["d"], include=["TAGS"])
+        self.assertEqual(out["clusters"][0]["status"], "INACTIVE")
+        self.assertEqual(out["clusters"][0]["tags"], [{"key": "keep",
+                                                       "value": "me"}])
+        self.assertEqual(self.ecs.list_clusters()["clusterArns"], [])
+        err = self.assertEcsError("ClusterNotFoundException",
+                                  self.ecs.delete_cluster, cluster="d")
+        self.assertEqual(err["Message"], "Cluster not found.")
+        self.assertEcsError("ClusterNotFoundException",
+                            self.ecs.delete_cluster, cluster="never")
+        rc, _, err = self.d.aws("ecs", "delete-cluster", "--cluster", "d",
+                                check=False)
+        self.assertNotEqual(rc, 0)
+        self.assertIn("ClusterNotFoundException", err)
+        c = self.ecs.create_cluster(clusterName="d")["cluster"]
+        self.assertEqual((c["status"], c["clusterArn"]), ("ACTIVE", arn("d")))
+        self.assertEqual(self.ecs.list_clusters()["clusterArns"], [arn("d")])
+
+    def test_delete_refused_while_tasks_are_active(self):
+        if not self._implemented("RunTask", {"taskDefinition": "none:1"}):
+            self.skipTest("RunTask is not implemented yet")
+        self.ecs.create_cluster(clusterName="busy")
+        self.ecs.register_task_definition(family="sleep", containerDefinitions=[
+            {"name": "app", "image": "busybox", "memory": 64,
+             "command": ["sleep", "3600"]}])
+        task = self.ecs.run_task(cluster="busy",
+                                 taskDefinition="sleep")["tasks"][0]
+        err = self.assertEcsError("ClusterContainsTasksException",
+                                  self.ecs.delete_cluster, cluster="busy")
+        self.assertEqual(err["Message"],
+                         "The Cluster cannot be deleted while Tasks are active.")
+        c = self.ecs.describe_clusters(clusters=["busy"])["clusters"][0]
+        self.assertEqual(c["runningTasksCount"] + c["pendingTasksCount"], 1)
+        self.ecs.stop_task(cluster="busy", task=task["taskArn"])
+
+    def _implemented(self, op, body):
+        """Whether op has a handler yet (another engineer's operation)."""
+        status, doc = self.d.raw(op, body)
+        return doc.get("__type") != "UnsupportedFeatureException"
+
+    def test_regions_are_apart(self):
+        eu = self.d.boto3("eu-west-1")
+        self.ecs.create_cluster(clusterName="shared")
+        c = eu.create_cluster(clusterName="only-eu")["cluster"]
+        self.assertEqual(c["clusterArn"], arn("only-eu", "eu-west-1"))
+        self.assertEqual(self.ecs.list_clusters()["clusterArns"],
+                         [arn("shared")])
+        self.assertEqual(eu.list_clusters()["clusterArns"],
+                         [arn("only-eu", "eu-west-1")])
+        out = eu.describe_clusters(clusters=["shared", arn("shared")])
+        self.assertEqual(out["clusters"], [])
+        self.assertEqual(len(out["failures"]), 2)
+        self.assertEcsError("ClusterNotFoundException", eu.delete_cluster,
+                            cluster="shared")
+        self.assertEcsError("ClusterNotFoundException", self.ecs.update_cluster,
+                            cluster=arn("only-eu", "eu-west-1"))
+        # The same name in each region: two clusters.
+        eu.create_cluster(clusterName="shared")
+        eu.delete_cluster(cluster="shared")
+        self.assertEqual(self.ecs.describe_clusters(
+            clusters=["shared"])["clusters"][0]["status"], "ACTIVE")
+        out = self.d.aws("ecs", "list-clusters", region="eu-west-1")
+        self.assertEqual(out["clusterArns"], [arn("only-eu", "eu-west-1")])
+
+    def test_state_survives_restart(self):
+        self.ecs.create_cluster(
+            clusterName="kept", tags=[{"key": "k", "value": "v"}],
+            settings=[{"name": "containerInsights", "value": "enabled"}],
+            capacityProviders=["FARGATE"],
+            defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE",
+                                              "weight": 2}])
+        self.ecs.create_cluster(clusterName="dropped")
+        self.ecs.delete_cluster(cluster="dropped")
+        eu = self.d.boto3("eu-west-1")
+        eu.create_cluster(clusterName="eu")
+        before = self.ecs.describe_clusters(
+            clusters=["kept", "dropped"],
+            include=["TAGS", "SETTINGS", "CONFIGURATIONS"])["clusters"]
+        self.d.restart()
+        self.ecs = self.d.boto3()
+        after = self.ecs.describe_clusters(
+            clusters=["kept", "dropped"],
+            include=["TAGS", "SETTINGS", "CONFIGURATIONS"])["clusters"]
+        self.assertEqual(after, before)
+        self.assertEqual(self.ecs.list_clusters()["clusterArns"], [arn("kept")])
+        self.assertEqual(self.d.boto3("eu-west-1").list_clusters()["clusterArns"],
+                         [arn("eu", "eu-west-1")])
