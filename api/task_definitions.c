@@ -101,27 +101,35 @@ walk(json_t *at, char *path)
 
 /*
  * Removes the member at a path the model printed, relative to the task
- * definition: "containerDefinitions[0].linuxParameters.foo". 0, or -1 when
- * the path does not lead to a member.
+ * definition: "containerDefinitions[0].linuxParameters.foo". The unknown
+ * key itself may hold dots, so every split from the right is tried. 0, or
+ * -1 when the path does not lead to a member.
  */
 static int
 remove_path(json_t *td, const char *path)
 {
-	char *copy = xstrdup(path), *key = strrchr(copy, '.');
-	json_t *parent = td;
+	size_t len = strlen(path);
 	int rc = -1;
 
-	if (key != NULL) {
-		*key++ = '\0';
-		parent = walk(td, copy);
-	} else {
-		key = copy;
+	for (size_t cut = len; cut-- > 0 && rc != 0;) {
+		char *prefix;
+		json_t *parent;
+
+		if (path[cut] != '.')
+			continue;
+		prefix = xstrndup(path, cut);
+		parent = walk(td, prefix);
+		if (json_is_object(parent) &&
+		    json_object_get(parent, path + cut + 1) != NULL) {
+			json_object_del(parent, path + cut + 1);
+			rc = 0;
+		}
+		free(prefix);
 	}
-	if (json_is_object(parent) && json_object_get(parent, key) != NULL) {
-		json_object_del(parent, key);
+	if (rc != 0 && json_object_get(td, path) != NULL) {
+		json_object_del(td, path);
 		rc = 0;
 	}
-	free(copy);
 	return rc;
 }
 

@@ -81,44 +81,47 @@ network_mode(json_t *td)
 }
 
 /*
- * "<number>[ ]<unit>" or "<number>": a decimal number, optionally followed
- * by unit (case-insensitive), scaled by 1024 when the unit is present. The
- * result must be a positive whole number. 0 or -1.
+ * "<number>[ ]<unit>" or "<number>": a plain decimal number (digits, at
+ * most one point with digits after it), optionally followed by unit
+ * (case-insensitive), which scales it by 1024. The result must be a
+ * positive whole number. 0 or -1.
  */
 static int
 parse_units(const char *s, const char *unit, long *out)
 {
-	char *end;
-	double v;
-	int has_unit = 0;
+	double v = 0, scale = 1;
+	int digits = 0;
 
 	*out = 0;
 	if (s == NULL)
 		return -1;
 	while (isspace((unsigned char)*s))
 		s++;
-	if (!isdigit((unsigned char)*s) && *s != '.')
+	for (; isdigit((unsigned char)*s); s++, digits++)
+		v = v * 10 + (*s - '0');
+	if (*s == '.') {
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		for (; isdigit((unsigned char)*s); s++, digits++)
+			v += (*s - '0') * (scale /= 10);
+	}
+	if (digits == 0 || digits > 15)
 		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno != 0 || !isfinite(v))
-		return -1;
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*end != '\0') {
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s != '\0') {
 		size_t n = strlen(unit);
 
-		if (strncasecmp(end, unit, n) != 0)
+		if (strncasecmp(s, unit, n) != 0)
 			return -1;
-		end += n;
-		while (isspace((unsigned char)*end))
-			end++;
-		if (*end != '\0')
+		s += n;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s != '\0')
 			return -1;
-		has_unit = 1;
-	}
-	if (has_unit)
 		v *= 1024;
+	}
 	if (v <= 0 || v > (double)INT_MAX || v != floor(v))
 		return -1;
 	*out = (long)v;
