@@ -146,8 +146,8 @@ default_settings(struct req *r)
 {
 	char value[32];
 
-	if (store_cluster_insights_default(r->store, &r->part, value,
-	    sizeof value) != STORE_OK)
+	if (account_setting_effective(r, "containerInsights", value,
+	    sizeof value) != 0)
 		snprintf(value, sizeof value, "disabled");
 	return json_pack("[{s:s, s:s}]", "name", "containerInsights",
 	    "value", value);

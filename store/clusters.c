@@ -252,32 +252,3 @@ store_cluster_provider_in_use(struct store *st, const struct part *p,
 	sqlite3_reset(s);
 	return rc;
 }
-
-/*
- * The containerInsights value new clusters of the partition get: the
- * account setting (a principal's own first, then the account default),
- * into out; STORE_NOTFOUND when none was put.
- */
-int
-store_cluster_insights_default(struct store *st, const struct part *p,
-    char *out, size_t size)
-{
-	static const char sql[] =
-	    "SELECT value FROM account_settings WHERE account = ?1 "
-	    "AND region = ?2 AND name = 'containerInsights' "
-	    "ORDER BY principal = '' LIMIT 1";
-	sqlite3_stmt *s = store_stmt(st, sql);
-	int rc = STORE_NOTFOUND;
-
-	store_bind_part(s, p);
-	if (sqlite3_step(s) == SQLITE_ROW && size > 0) {
-		const char *v = (const char *)sqlite3_column_text(s, 0);
-		size_t n = strlen(v) < size ? strlen(v) : size - 1;
-
-		memcpy(out, v, n);
-		out[n] = '\0';
-		rc = STORE_OK;
-	}
-	sqlite3_reset(s);
-	return rc;
-}

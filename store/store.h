@@ -66,8 +66,6 @@ int store_cluster_with_provider(struct store *, const struct part *,
     const char *, const char *, char *, size_t);
 int store_cluster_provider_in_use(struct store *, const struct part *,
     const char *, const char *);
-int store_cluster_insights_default(struct store *, const struct part *,
-    char *, size_t);
 
 /* capacity_providers.c */
 int store_cp_get(struct store *, const struct part *, const char *,

@@ -159,6 +159,25 @@ TEST(clusters_create_default_and_named)
 	json_decref(doc);
 }
 
+TEST(clusters_take_container_insights_from_account_setting)
+{
+	json_t *doc;
+
+	unit_store_setup();
+	json_decref(ok("PutAccountSetting", "{\"name\":\"containerInsights\","
+	    "\"value\":\"enhanced\"}"));
+	doc = ok("CreateCluster", "{\"clusterName\":\"ci\"}");
+	ASSERT_STR_EQ(str_at(json_array_get(json_object_get(json_object_get(doc,
+	    "cluster"), "settings"), 0), "value", NULL), "enhanced");
+	json_decref(doc);
+	/* The cluster's own setting wins over the account's. */
+	doc = ok("CreateCluster", "{\"clusterName\":\"own\",\"settings\":[{"
+	    "\"name\":\"containerInsights\",\"value\":\"disabled\"}]}");
+	ASSERT_STR_EQ(str_at(json_array_get(json_object_get(json_object_get(doc,
+	    "cluster"), "settings"), 0), "value", NULL), "disabled");
+	json_decref(doc);
+}
+
 TEST(clusters_create_rejects_bad_names)
 {
 	char body[400];
