@@ -221,4 +221,43 @@ json_t *taskdef_requires_attributes(json_t *);
 int taskdef_ref_parse(const char *, const struct part *, char *, size_t,
     int *);
 
+/* container_instances.c */
+/* A container instance as placement sees it. */
+struct ci_host {
+	struct instance_row row;
+	json_t *attrs;            /* [{name[, value]}] */
+	struct instance_usage use; /* what its live tasks hold */
+	long long cpu_total;      /* registered CPU units */
+	long long mem_total;      /* registered MiB */
+	json_t *own_tcp, *own_udp; /* ports reserved at registration */
+	int connected;            /* the local engine, agentConnected */
+};
+int instances_ensure_local(struct req *, const char *);
+const char *instances_host_arch(void);
+int instances_ref_id(struct req *, const char *, const char *, const char *,
+    char *, size_t);
+char *instances_ref_arn(struct req *, const char *, const char *,
+    const char *);
+json_t *instances_describe(struct req *, const char *, struct instance_row *,
+    int, int);
+int instances_hosts_load(struct req *, const char *, struct ci_host **,
+    size_t *);
+int instances_host_load(struct req *, const char *, const char *,
+    struct ci_host *);
+void instances_hosts_free(struct ci_host *, size_t);
+int instances_query(struct req *, const char *, const char *,
+    const struct ci_host *);
+int op_list_container_instances(struct req *);
+int op_describe_container_instances(struct req *);
+int op_register_container_instance(struct req *);
+int op_deregister_container_instance(struct req *);
+int op_update_container_instances_state(struct req *);
+
+/* tasks.c */
+int op_run_task(struct req *);
+int op_start_task(struct req *);
+int op_stop_task(struct req *);
+int op_describe_tasks(struct req *);
+int op_list_tasks(struct req *);
+
 #endif

@@ -134,6 +134,52 @@ int store_task_get(struct store *, const struct part *, const char *,
 int store_tasks_unsettled(struct store *, void (*)(void *, struct task_row *),
     void *);
 int store_tasks_expire(struct store *, double);
+/* ListTasks filters; NULL members do not filter. */
+struct task_filter {
+	const char *desired;      /* desiredStatus, always set */
+	const char *family;
+	const char *service;
+	const char *started_by;
+	const char *instance;     /* container instance id */
+	const char *launch_type;
+};
+int store_tasks_list(struct store *, const struct part *, const char *,
+    const struct task_filter *, double, const char *, int, json_t *,
+    json_t *);
+int store_tasks_on_instance(struct store *, const struct part *,
+    const char *, const char *, void (*)(void *, struct task_row *), void *);
+
+/* container_instances.c */
+struct instance_row {
+	char *id, *arn, *status;
+	int local;                /* the local Docker engine ecsd runs tasks on */
+	double registered_at;
+	json_t *doc;              /* ContainerInstance shape without the
+	                           * computed members, attributes and tags */
+};
+/* What the live (not STOPPED) tasks on an instance use. */
+struct instance_usage {
+	long long cpu, memory;    /* cpu units and MiB reserved */
+	int running, pending;     /* lastStatus RUNNING; on their way up */
+	int live;                 /* every task not STOPPED */
+	json_t *tcp, *udp;        /* host ports held (integers) */
+	json_t *groups;           /* distinct task groups (strings) */
+};
+void store_instance_row_free(struct instance_row *);
+void store_instance_rows_free(struct instance_row *, size_t);
+int store_instance_insert(struct store *, const struct part *, const char *,
+    const struct instance_row *);
+int store_instance_save(struct store *, const struct part *, const char *,
+    const char *, const char *, json_t *);
+int store_instance_get(struct store *, const struct part *, const char *,
+    const char *, struct instance_row *);
+int store_instance_local(struct store *, const struct part *, const char *,
+    struct instance_row *);
+int store_instances_list(struct store *, const struct part *, const char *,
+    const char *, double, const char *, struct instance_row **, size_t *);
+int store_instance_usage(struct store *, const struct part *, const char *,
+    const char *, struct instance_usage *);
+void store_instance_usage_free(struct instance_usage *);
 
 /* task_definitions.c */
 int store_taskdef_next_revision(struct store *, const struct part *,

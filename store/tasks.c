@@ -313,3 +313,97 @@ store_tasks_expire(struct store *st, double before)
 	}
 	return n;
 }
+
+/*
+ * One page of ListTasks: the ARNs of the cluster's tasks with the given
+ * desired status that match every filter set in f, in (created_at, id)
+ * order strictly after the key (after_id NULL: from the start), at most
+ * limit of them. keys gets each row's key as "<created_at>/<id>" so the
+ * caller can make the next page's token.
+ */
+int
+store_tasks_list(struct store *st, const struct part *p, const char *cluster,
+    const struct task_filter *f, double after_at, const char *after_id,
+    int limit, json_t *arns, json_t *keys)
+{
+	static const char sql[] =
+	    "SELECT arn, created_at, id FROM tasks WHERE account = ?1 "
+	    "AND region = ?2 AND cluster = ?3 AND desired_status = ?4 "
+	    "AND (?5 IS NULL OR family = ?5) AND (?6 IS NULL OR service = ?6) "
+	    "AND (?7 IS NULL OR started_by = ?7) "
+	    "AND (?8 IS NULL OR container_instance = ?8) "
+	    "AND (?9 IS NULL OR launch_type = ?9) "
+	    "AND (?11 IS NULL OR created_at > ?10 "
+	    "OR (created_at = ?10 AND id > ?11)) "
+	    "ORDER BY created_at, id LIMIT ?12";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, f->desired);
+	store_bind_text(s, 5, f->family);
+	store_bind_text(s, 6, f->service);
+	store_bind_text(s, 7, f->started_by);
+	store_bind_text(s, 8, f->instance);
+	store_bind_text(s, 9, f->launch_type);
+	sqlite3_bind_double(s, 10, after_at);
+	store_bind_text(s, 11, after_id);
+	sqlite3_bind_int(s, 12, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char *key;
+
+		json_array_append_new(arns, json_string(
+		    (const char *)sqlite3_column_text(s, 0)));
+		xasprintf(&key, "%.17g/%s", sqlite3_column_double(s, 1),
+		    (const char *)sqlite3_column_text(s, 2));
+		json_array_append_new(keys, json_string(key));
+		free(key);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_error("store: %s", store_errmsg(st));
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/*
+ * Calls cb for every task on a container instance that is not STOPPED yet
+ * (rows read first, as in store_tasks_unsettled, so cb may save them).
+ */
+int
+store_tasks_on_instance(struct store *st, const struct part *p,
+    const char *cluster, const char *instance,
+    void (*cb)(void *, struct task_row *), void *arg)
+{
+	static const char sql[] =
+	    "SELECT account, region, cluster, id, arn, doc, spec FROM tasks "
+	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 "
+	    "AND container_instance = ?4 AND last_status <> 'STOPPED' "
+	    "ORDER BY created_at, id";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	struct task_row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, instance);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			rows = xrealloc(rows, cap * sizeof *rows);
+		}
+		row_read(s, &rows[n++]);
+	}
+	sqlite3_reset(s);
+	rc = rc == SQLITE_DONE ? STORE_OK : STORE_ERR;
+	for (size_t i = 0; i < n; i++) {
+		if (rc == STORE_OK)
+			cb(arg, &rows[i]);
+		store_task_row_free(&rows[i]);
+	}
+	free(rows);
+	return rc;
+}
