@@ -42,6 +42,12 @@ $(BUILD)/pause: scheduler/pause/pause.c
 	@mkdir -p $(@D)
 	gcc -static -Os -s -o $@ $<
 
+# The Docker driver against a real engine, for test_docker_driver.py.
+all: $(BUILD)/docker-check
+$(BUILD)/docker-check: $(BUILD)/tests/docker/docker-check.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+-include $(BUILD)/tests/docker/docker-check.d
+
 deps:
 	@tools/bootstrap.sh
 
