@@ -9,6 +9,7 @@
  * The reset also runs the hooks other parts register (the scheduler's
  * removes the containers ecsd started).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@ static struct {
 } reset_hooks[MAX_RESET_HOOKS];
 static int n_reset_hooks;
 static double started_at;
+static char owner[40];
 
 void
 admin_on_reset(void (*fn)(void *), void *arg)
@@ -34,9 +36,10 @@ admin_on_reset(void (*fn)(void *), void *arg)
 }
 
 void
-admin_started(void)
+admin_started(const char *owner_id)
 {
 	started_at = now_epoch();
+	snprintf(owner, sizeof owner, "%s", owner_id ? owner_id : "");
 }
 
 static json_t *
@@ -48,8 +51,8 @@ info(void)
 	for (size_t i = 0; i < ops_count; i++)
 		if (ops_table[i].fn != NULL)
 			implemented++;
-	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:{s:i, s:i}}",
-	    "name", "ecsd", "version", ECSD_VERSION,
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:{s:i, s:i}}",
+	    "name", "ecsd", "version", ECSD_VERSION, "owner", owner,
 	    "account", cfg->account, "defaultRegion", cfg->region,
 	    "schemaVersion", store_schema_version(api_store()),
 	    "uptimeSeconds", now_epoch() - started_at,

@@ -111,7 +111,7 @@ struct store *api_store(void);
 #define ADMIN_PREFIX "/_ecsd/"
 void admin_handle(const char *, const char *, struct api_response *);
 void admin_on_reset(void (*)(void *), void *);
-void admin_started(void);
+void admin_started(const char *);
 
 /* model.c */
 int model_init(char **);

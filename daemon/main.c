@@ -1,7 +1,9 @@
 /*
  * main.c - ecsd: parse options, open the store, wire the parts onto one
  * libuv loop, run until SIGINT or SIGTERM, then shut down in order: stop
- * accepting, let in-flight requests finish, close the store.
+ * accepting, let in-flight requests finish, stop the scheduler (its work
+ * resumes from the store next time), close the Docker driver, close the
+ * store. Containers keep running across a restart and are adopted.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <uv.h>
 
 #include "../api/api.h"
+#include "../scheduler/sched.h"
 #include "../store/store.h"
 #include "daemon.h"
 
@@ -20,8 +23,29 @@ struct daemon {
 	uv_signal_t sigterm;
 	struct store *store;
 	struct http *http;
+	struct docker *docker;
+	struct sched *sched;
 	int stopping;
 };
+
+static void
+docker_closed_cb(void *arg)
+{
+	struct daemon *d = arg;
+
+	d->docker = NULL;
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+}
+
+static void
+sched_closed_cb(void *arg)
+{
+	struct daemon *d = arg;
+
+	d->sched = NULL;
+	docker_close(d->docker, docker_closed_cb, d);
+}
 
 static void
 http_stopped_cb(void *arg)
@@ -29,8 +53,7 @@ http_stopped_cb(void *arg)
 	struct daemon *d = arg;
 
 	d->http = NULL;
-	uv_close((uv_handle_t *)&d->sigint, NULL);
-	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	sched_close(d->sched, sched_closed_cb, d);
 }
 
 static void
@@ -65,6 +88,25 @@ store_path(const struct config *cfg)
 		return NULL;
 	xasprintf(&path, "%s/ecsd.db", cfg->data_dir);
 	return path;
+}
+
+static int
+start_scheduler(struct daemon *d, char **err)
+{
+	struct docker_options opts;
+
+	memset(&opts, 0, sizeof opts);
+	opts.endpoint = d->cfg.docker_host;
+	d->docker = docker_new(&d->loop, &opts, err);
+	if (d->docker == NULL)
+		return -1;
+	d->sched = sched_new(&d->loop, d->store, d->docker, &d->cfg, err);
+	if (d->sched == NULL) {
+		docker_close(d->docker, NULL, NULL);
+		uv_run(&d->loop, UV_RUN_DEFAULT);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -110,19 +152,26 @@ main(int argc, char **argv)
 		goto out;
 	}
 	uv_loop_init(&d.loop);
-	api_init(d.store, &d.cfg, NULL, NULL);
+	if (start_scheduler(&d, &err) != 0) {
+		log_error("%s", err);
+		goto out_loop;
+	}
+	api_init(d.store, &d.cfg, sched_kick, d.sched);
+	admin_on_reset(sched_reset, d.sched);
 	d.http = http_start(&d.loop, &d.cfg, &err);
 	if (d.http == NULL) {
 		log_error("%s", err);
-		uv_loop_close(&d.loop);
-		goto out;
+		sched_close(d.sched, NULL, NULL);
+		docker_close(d.docker, NULL, NULL);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		goto out_loop;
 	}
 	uv_signal_init(&d.loop, &d.sigint);
 	uv_signal_init(&d.loop, &d.sigterm);
 	d.sigint.data = d.sigterm.data = &d;
 	uv_signal_start(&d.sigint, signal_cb, SIGINT);
 	uv_signal_start(&d.sigterm, signal_cb, SIGTERM);
-	admin_started();
+	admin_started(sched_owner(d.sched));
 	log_info("ecsd %s listening on http://%s:%d (account %s, region %s, "
 	    "store %s)", ECSD_VERSION, d.cfg.listen, http_port(d.http),
 	    d.cfg.account, d.cfg.region, path);
@@ -131,6 +180,9 @@ main(int argc, char **argv)
 		log_warn("the loop closed with handles still open");
 	log_info("stopped");
 	status = 0;
+	goto out;
+out_loop:
+	uv_loop_close(&d.loop);
 out:
 	store_close(d.store);
 	model_free();

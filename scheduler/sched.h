@@ -6,7 +6,74 @@
 #ifndef ECSD_SCHED_H
 #define ECSD_SCHED_H
 
+#include <jansson.h>
 #include <stddef.h>
+#include <uv.h>
+
+#include "../daemon/daemon.h"
+#include "../store/store.h"
+#include "docker.h"
+
+struct sched;
+
+/* A task whose Docker work is under way: one chain of calls at a time. */
+struct trun {
+	struct sched *s;
+	char *account;
+	char *region;
+	struct part part;         /* points at account and region */
+	char *cluster;
+	char *id;
+	char *arn;
+	json_t *spec;             /* what to run (store row's spec) */
+	int stopping;             /* running the stop chain, else the start one */
+	char *cur;                /* container being worked on */
+	char *cur_id;             /* its Docker id */
+	int pulled;               /* a pull was tried for cur */
+	size_t vol;               /* next task volume to create */
+	struct trun *next;
+};
+
+struct sched {
+	uv_loop_t *loop;
+	struct store *store;
+	struct docker *docker;
+	const struct config *cfg;
+	char owner[33];           /* labels every container this store owns */
+	json_t *secrets;          /* --secrets-file, or NULL */
+	uv_timer_t kick_timer;    /* coalesces kicks into one pass */
+	uv_timer_t tick_timer;    /* the periodic safety-net pass */
+	int pause_ready;          /* 1 the pause image is there, 0 not yet */
+	int pause_busy;           /* checking or importing it */
+	int resync_busy;          /* a container list is in flight */
+	int engine_up;            /* the event stream is connected */
+	unsigned passes;          /* how many passes ran */
+	unsigned ticks;           /* how many periodic timer runs */
+	json_t *oom;              /* Docker ids that were OOM-killed */
+	struct trun *runs;        /* tasks with a chain in flight */
+	int closing;
+	int open_handles;
+	void (*closed_cb)(void *);
+	void *closed_arg;
+};
+
+/* sched.c */
+struct sched *sched_new(uv_loop_t *, struct store *, struct docker *,
+    const struct config *, char **);
+void sched_kick(void *);
+void sched_reset(void *);
+const char *sched_owner(const struct sched *);
+void sched_close(struct sched *, void (*)(void *), void *);
+
+/* task.c */
+struct trun *task_find(struct sched *, const char *);
+void task_advance(struct sched *, struct task_row *);
+void task_free(struct trun *);
+int task_event(struct sched *, const struct docker_event *);
+int task_observe(struct sched *, struct task_row *, const char *,
+    const char *, int, int);
+int task_check_vanished(struct sched *, struct task_row *, json_t *);
+json_t *doc_container(json_t *, const char *);
 
 /* pause_image.c */
 unsigned char *pause_image_tar(size_t *);

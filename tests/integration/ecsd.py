@@ -199,3 +199,66 @@ class TestCase(unittest.TestCase):
         self.assertEqual(cm.exception.response["Error"]["Code"], code,
                          cm.exception.response["Error"].get("Message"))
         return cm.exception.response["Error"]
+
+
+# ---- real containers ------------------------------------------------------
+
+TEST_IMAGE = "ecsd-test/busybox:latest"
+_image_ready = False
+
+
+def ensure_test_image():
+    """Builds the local busybox test image once per run (no registry here)."""
+    global _image_ready
+    if not _image_ready:
+        subprocess.run([os.path.join(ROOT, "tests", "images", "build.sh")],
+                       check=True, capture_output=True, timeout=300)
+        _image_ready = True
+
+
+def docker(*args, check=True):
+    p = subprocess.run(["docker"] + list(args), capture_output=True,
+                       text=True, timeout=120)
+    if check and p.returncode != 0:
+        raise AssertionError("docker %s: %s" % (" ".join(args), p.stderr))
+    return p.stdout.strip()
+
+
+def owned_containers(d):
+    """Ids of every container (running or not) this daemon's store owns."""
+    owner = d.admin("GET", "info")["owner"]
+    out = docker("ps", "-aq", "--no-trunc", "--filter",
+                 "label=ecsd.owner=%s" % owner)
+    return [line for line in out.splitlines() if line]
+
+
+def wait_for(fn, timeout=30, interval=0.1, what="condition"):
+    """Polls fn until it returns something truthy; bounded in time."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError("timed out after %ss waiting for %s (last: %r)" %
+                         (timeout, what, last))
+
+
+class DockerTestCase(TestCase):
+    """A test that runs real containers: the image is built, the daemon
+    reset, and no container of ours may survive the reset."""
+
+    def setUp(self):
+        ensure_test_image()
+        super().setUp()
+        wait_for(lambda: not owned_containers(self.d), timeout=60,
+                 what="containers of earlier tests to be removed")
+
+    def task(self, arn, cluster):
+        return self.ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]
+
+    def wait_status(self, arn, cluster, status, timeout=60):
+        return wait_for(lambda: (lambda t: t if t["lastStatus"] == status
+                                 else None)(self.task(arn, cluster)),
+                        timeout=timeout, what="task %s %s" % (arn, status))
