@@ -356,7 +356,7 @@ op_register_task_definition(struct req *r)
 	}
 	json_object_set(r->out, "taskDefinition", td);
 	if (json_array_size(tags) > 0)
-		json_object_set(r->out, "tags", tags);
+		json_object_set_new(r->out, "tags", store_tags_get(r->store, arn));
 	rc = 0;
 out:
 	json_decref(td);

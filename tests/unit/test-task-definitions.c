@@ -504,8 +504,16 @@ TEST(taskdef_tags_at_registration)
 	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"x\","
 	    "\"memory\":8}],\"tags\":[{\"key\":\"aws:x\",\"value\":\"y\"}]}"),
 	    "InvalidParameterException", "aws:");
+	/* the response's tags are the stored ones, in the model's shape */
+	doc = ok(call("RegisterTaskDefinition", "{\"family\":\"t\","
+	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"x\","
+	    "\"memory\":8}],\"tags\":[{\"key\":\"k\",\"value\":\"v\","
+	    "\"extra\":1}]}"));
+	ASSERT_NULL(json_object_get(json_array_get(json_object_get(doc, "tags"),
+	    0), "extra"));
+	json_decref(doc);
 	/* a failed registration uses up no revision */
-	ASSERT_INT_EQ(reg("t"), 2);
+	ASSERT_INT_EQ(reg("t"), 3);
 }
 
 TEST(taskdef_unknown_members_and_nulls_are_dropped)
