@@ -233,6 +233,7 @@ struct ci_host {
 	int connected;            /* the local engine, agentConnected */
 };
 int instances_ensure_local(struct req *, const char *);
+int instances_release_local(struct req *, const char *);
 const char *instances_host_arch(void);
 int instances_ref_id(struct req *, const char *, const char *, const char *,
     char *, size_t);

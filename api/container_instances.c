@@ -51,6 +51,9 @@ static const char *const local_capabilities[] = {
 #define DOCKER_API_MIN 17      /* docker-remote-api.1.17 .. 1.44 */
 #define DOCKER_API_MAX 44
 
+static json_t *attributes_of(struct req *, const char *,
+    struct instance_row *);
+
 /* ---- resources ---- */
 
 static json_t *
@@ -286,6 +289,43 @@ instances_ensure_local(struct req *r, const char *cluster)
 		return api_fail(r, ECS_ERR_SERVER, "Could not register the local "
 		    "container instance: %s", store_errmsg(r->store));
 	return 0;
+}
+
+/*
+ * Deregisters the cluster's local-engine instance when no task that is not
+ * STOPPED is placed on it: what DeleteCluster calls before it counts the
+ * cluster's instances, since ecsd registered that one by itself. 0, or -1
+ * with the exception recorded.
+ */
+int
+instances_release_local(struct req *r, const char *cluster)
+{
+	struct instance_row row;
+	struct instance_usage u;
+	int rc = 0;
+
+	if (store_instance_local(r->store, &r->part, cluster, &row) != STORE_OK)
+		return 0;
+	if (store_instance_usage(r->store, &r->part, cluster, row.id, &u) !=
+	    STORE_OK) {
+		rc = api_fail(r, ECS_ERR_SERVER, "Could not read the tasks of the "
+		    "local container instance: %s", store_errmsg(r->store));
+	} else if (u.live == 0) {
+		json_object_set_new(row.doc, "attributes",
+		    attributes_of(r, cluster, &row));
+		json_object_set_new(row.doc, "status", json_string("INACTIVE"));
+		json_object_set_new(row.doc, "agentConnected", json_false());
+		json_object_set_new(row.doc, "version", json_integer(
+		    json_integer_value(json_object_get(row.doc, "version")) + 1));
+		if (store_attributes_clear(r->store, &r->part, cluster, row.arn) !=
+		    STORE_OK || store_instance_save(r->store, &r->part, cluster,
+		    row.id, "INACTIVE", row.doc) != STORE_OK)
+			rc = api_fail(r, ECS_ERR_SERVER, "Could not deregister the "
+			    "local container instance: %s", store_errmsg(r->store));
+	}
+	store_instance_usage_free(&u);
+	store_instance_row_free(&row);
+	return rc;
 }
 
 /* ---- identifiers ---- */

@@ -574,3 +574,40 @@ TEST(cluster_query_language)
 	json_decref(h.use.groups);
 	json_decref(h.row.doc);
 }
+
+/* What DeleteCluster calls: the local instance goes unless tasks hold it. */
+TEST(release_local_only_when_idle)
+{
+	json_t *out;
+	struct req r;
+	char arn[200], task[200];
+
+	setup();
+	local_arn(arn, sizeof arn);
+	out = ok("RunTask", "{\"cluster\":\"c1\",\"taskDefinition\":\"web\"}");
+	snprintf(task, sizeof task, "%s", sget(json_array_get(json_object_get(out,
+	    "tasks"), 0), "taskArn"));
+	json_decref(out);
+	memset(&r, 0, sizeof r);
+	r.store = api_store();
+	r.part = us;
+	ASSERT_INT_EQ(instances_release_local(&r, "c1"), 0);
+	out = ok("ListContainerInstances", "{\"cluster\":\"c1\"}");
+	ASSERT_INT_EQ(json_array_size(json_object_get(out,
+	    "containerInstanceArns")), 1);
+	json_decref(out);
+
+	observe(task, "STOPPED");
+	ASSERT_INT_EQ(instances_release_local(&r, "c1"), 0);
+	out = ok("ListContainerInstances", "{\"cluster\":\"c1\"}");
+	ASSERT_INT_EQ(json_array_size(json_object_get(out,
+	    "containerInstanceArns")), 0);
+	json_decref(out);
+	out = ok("ListContainerInstances", "{\"cluster\":\"c1\",\"status\":"
+	    "\"ACTIVE\"}");
+	ASSERT_INT_EQ(json_array_size(json_object_get(out,
+	    "containerInstanceArns")), 0);
+	json_decref(out);
+	ASSERT_INT_EQ(instances_release_local(&r, "c1"), 0);   /* none left */
+	free(r.err_msg);
+}
