@@ -24,8 +24,10 @@
  * Lifecycle of a revision (status):
  *
  *   register ──> ACTIVE ──deregister──> INACTIVE ──delete──> DELETE_IN_PROGRESS
- *   (op_register_   (op_deregister_task_definition)  (op_delete_task_definitions)
- *    task_definition)
+ *
+ *   register    op_register_task_definition (revision = family's last + 1)
+ *   deregister  op_deregister_task_definition (deregisteredAt)
+ *   delete      op_delete_task_definitions (deleteRequestedAt)
  *
  * Revisions are never removed, so their numbers are never reused and
  * INACTIVE ones stay describable by revision.

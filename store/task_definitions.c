@@ -173,7 +173,7 @@ store_taskdef_list(struct store *st, const struct part *p, const char *family,
 	if (family != NULL)
 		store_bind_text(s, 6, family);
 	sqlite3_bind_int(s, 7, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s))
 		json_array_append_new(arns,
 		    json_string((const char *)sqlite3_column_text(s, 0)));
 	sqlite3_reset(s);
@@ -234,7 +234,7 @@ store_taskdef_families(struct store *st, const struct part *p,
 		sqlite3_bind_blob(s, 5, &top, 1, SQLITE_STATIC);
 	}
 	sqlite3_bind_int(s, 6, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s))
 		json_array_append_new(out,
 		    json_string((const char *)sqlite3_column_text(s, 0)));
 	sqlite3_reset(s);
