@@ -154,6 +154,19 @@ pull_value(struct docker_call *c, json_t *line)
 	return 0;
 }
 
+/* Any refusal of a pull is a failed pull, whatever the HTTP status. */
+static void
+pull_end(struct docker_call *c)
+{
+	char *msg;
+
+	if (c->http < 400)
+		return;
+	msg = docker_http_message(c->http, c->buf, c->len);
+	docker_call_fail(c, DOCKER_EPULL, "%s", msg);
+	free(msg);
+}
+
 /* name[:tag] or name@digest, the tag defaulting to latest. */
 static void
 split_reference(const char *image, char **repo, char **tag)
@@ -189,6 +202,7 @@ docker_image_pull(struct docker *d, const char *image,
 	c->flags |= CALL_STREAM;
 	c->progress = progress;
 	c->value_hook = pull_value;
+	c->end_hook = pull_end;
 	c->timeout_ms = PULL_TIMEOUT_MS;
 	c->low_speed_s = PULL_SILENCE_S;
 	free(repo);
@@ -212,6 +226,7 @@ docker_image_import(struct docker *d, const char *image, const void *tar,
 	    erepo, etag);
 	c->flags |= CALL_STREAM;
 	c->value_hook = pull_value;
+	c->end_hook = pull_end;
 	body = xmalloc(len);
 	memcpy(body, tar, len);
 	docker_call_body(c, body, len, "application/x-tar");
