@@ -80,6 +80,26 @@ class Tags(ecsd.TestCase):
                             self.ecs.list_tags_for_resource,
                             resourceArn=td[:-1] + "7")
 
+    def test_container_instance_tags(self):
+        self.cluster()
+        ci = self.ecs.register_container_instance(
+            cluster="c1", totalResources=[
+                {"name": "CPU", "type": "INTEGER", "integerValue": 1024},
+                {"name": "MEMORY", "type": "INTEGER", "integerValue": 2048}],
+            tags=tags(at="registration"))["containerInstance"]
+        arn = ci["containerInstanceArn"]
+        self.assertEqual(self.listed(arn), tags(at="registration"))
+        self.d.aws("ecs", "tag-resource", "--resource-arn", arn, "--tags",
+                   "key=rack,value=r1")
+        self.assertEqual(self.listed(arn), tags(at="registration", rack="r1"))
+        self.ecs.untag_resource(resourceArn=arn, tagKeys=["at"])
+        got = self.ecs.describe_container_instances(
+            cluster="c1", containerInstances=[arn], include=["TAGS"])
+        self.assertEqual(got["containerInstances"][0]["tags"], tags(rack="r1"))
+        self.assertEcsError("ResourceNotFoundException",
+                            self.ecs.list_tags_for_resource,
+                            resourceArn=arn[:-4] + "0000")
+
     def test_fargate_providers_are_reserved(self):
         acct = self.account()
         fargate = "arn:aws:ecs:us-east-1:%s:capacity-provider/FARGATE" % acct
