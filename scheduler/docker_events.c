@@ -140,9 +140,9 @@ connect_stream(struct docker *d)
 	if (d->ev.last_nano > 0)
 		snprintf(since, sizeof since, "since=%" PRId64 ".%09" PRId64,
 		    d->ev.last_nano / 1000000000, d->ev.last_nano % 1000000000);
-	xasprintf(&path, "/events?%s%s%s%s", ef != NULL ? "filters=" : "",
-	    ef != NULL ? ef : "", ef != NULL && since[0] != '\0' ? "&" : "",
-	    since);
+	xasprintf(&path, "/events%s%s%s%s%s", ef != NULL || since[0] != '\0' ?
+	    "?" : "", ef != NULL ? "filters=" : "", ef != NULL ? ef : "",
+	    ef != NULL && since[0] != '\0' ? "&" : "", since);
 	c = docker_call_new(d, "GET", path, stream_done_cb, d);
 	c->flags |= CALL_STREAM | CALL_UNCAPPED | CALL_INTERNAL;
 	c->timeout_ms = 0;

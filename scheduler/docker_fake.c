@@ -341,6 +341,18 @@ labels_match(json_t *filters, json_t *labels)
 	return 1;
 }
 
+/* "health_status: healthy" is matched by the filter "health_status". */
+static const char *
+base_action(const char *action)
+{
+	static char base[64];
+
+	if (action == NULL)
+		return NULL;
+	snprintf(base, sizeof base, "%.*s", (int)strcspn(action, ":"), action);
+	return base;
+}
+
 static int
 event_matches(json_t *filters, json_t *ev)
 {
@@ -356,7 +368,7 @@ event_matches(json_t *filters, json_t *ev)
 	if (filter_has(filters, "type") && !filter_any(filters, "type", type))
 		return 0;
 	if (filter_has(filters, "event") && !filter_any(filters, "event",
-	    action))
+	    action) && !filter_any(filters, "event", base_action(action)))
 		return 0;
 	if (filter_has(filters, "container") && !filter_any(filters,
 	    "container", id) && !filter_any(filters, "container",
