@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <uv.h>
 
 #include "../daemon/daemon.h"
@@ -988,6 +990,15 @@ header_fn(char *p, size_t size, size_t n, void *arg)
 	struct xfer *x = c->be;
 	long http = 0;
 
+	/* The engine's clock, for resuming the event stream without gaps. */
+	if (size * n > 5 && strncasecmp(p, "Date:", 5) == 0) {
+		char *v = xstrndup(p + 5, size * n - 5);
+		time_t t = curl_getdate(v, NULL);
+
+		if (t > 0)
+			c->engine_ns = (int64_t)t * 1000000000;
+		free(v);
+	}
 	if (size * n <= 2 && (p[0] == '\r' || p[0] == '\n')) {
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &http);
 		if (http >= 200)

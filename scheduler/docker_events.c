@@ -12,9 +12,10 @@
  *   └───────────── waiting ◄──────────────── DISCONNECTED (once an outage)
  *                 (back-off doubles from retry_min_ms to retry_max_ms)
  *
- * A reconnection asks for the events since the newest one seen, so a short
- * break loses nothing the engine still remembers; what was replayed twice
- * is skipped. The caller is told CONNECTED with reconnected set all the
+ * A reconnection asks for the events since the newest one seen (or, if
+ * none was, since the engine's Date when the stream came up), so a short
+ * break loses nothing the engine still remembers; what was seen already is
+ * skipped when replayed. The caller is told CONNECTED with reconnected set all the
  * same, because an engine restart forgets its history: resync from a list.
  */
 #include <inttypes.h>
@@ -45,6 +46,9 @@ ev_head(struct docker_call *c)
 	struct docker *d = c->d;
 
 	docker_set_up(d);
+	/* Events seen or not, a break resumes from no earlier than now. */
+	if (c->engine_ns > d->ev.resume_ns)
+		d->ev.resume_ns = c->engine_ns;
 	d->ev.up = 1;
 	d->ev.down_told = 0;
 	d->ev.backoff_ms = d->retry_min_ms;
@@ -78,6 +82,8 @@ ev_value(struct docker_call *c, json_t *raw)
 		return 0;
 	if (t > d->ev.last_nano)
 		d->ev.last_nano = t;
+	if (t > d->ev.resume_ns)
+		d->ev.resume_ns = t;
 	n = xcalloc(1, sizeof *n);
 	n->kind = NOTE_EVENT;
 	n->json = json_incref(raw);
@@ -137,9 +143,9 @@ connect_stream(struct docker *d)
 		filters = json_dumps(d->ev.filters, JSON_COMPACT);
 		ef = docker_escape(filters, 0);
 	}
-	if (d->ev.last_nano > 0)
+	if (d->ev.resume_ns > 0)
 		snprintf(since, sizeof since, "since=%" PRId64 ".%09" PRId64,
-		    d->ev.last_nano / 1000000000, d->ev.last_nano % 1000000000);
+		    d->ev.resume_ns / 1000000000, d->ev.resume_ns % 1000000000);
 	xasprintf(&path, "/events%s%s%s%s%s", ef != NULL || since[0] != '\0' ?
 	    "?" : "", ef != NULL ? "filters=" : "", ef != NULL ? ef : "",
 	    ef != NULL && since[0] != '\0' ? "&" : "", since);

@@ -434,6 +434,7 @@ stream_open(struct fake *f, struct docker_call *c, json_t *q)
 		o->filters = json_loads(filters, 0, NULL);
 	c->be = o;
 	TAILQ_INSERT_TAIL(&f->open, o, link);
+	c->engine_ns = fake_now(f);
 	docker_call_head(c, 200);
 	if (since == NULL)
 		return;

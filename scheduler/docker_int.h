@@ -83,6 +83,7 @@ struct docker_call {
 
 	/* The answer. */
 	long http;                /* status code, 0 until the head arrived */
+	int64_t engine_ns;        /* the engine's clock then (Date), or 0 */
 	char *buf;                /* body (or an error body of a stream) */
 	size_t len;
 	struct docker_split split;
@@ -127,7 +128,10 @@ struct docker_events {
 	struct docker_call *call; /* the open GET /events, or NULL */
 	uv_timer_t retry;         /* back-off between attempts */
 	long backoff_ms;          /* the next wait */
-	int64_t last_nano;        /* newest event seen: resume from here */
+	int64_t last_nano;        /* newest event seen: replays up to it are
+	                             dropped */
+	int64_t resume_ns;        /* since= of the next connection: the newest
+	                             event, or when the stream last came up */
 	int ever_up;              /* a connection succeeded once */
 	int up;                   /* the stream is established now */
 	int down_told;            /* DISCONNECTED was reported for this outage */

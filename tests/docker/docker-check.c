@@ -458,6 +458,7 @@ scenario_errors(void)
 {
 	char *dup = cname("dup"), *missing = cname("missing"), *img;
 	struct res *r;
+	json_t *cfg;
 	char *id;
 
 	simple("inspect-missing", docker_container_inspect, missing);
@@ -467,8 +468,9 @@ scenario_errors(void)
 	simple("image-inspect", docker_image_inspect, image);
 
 	r = res_new();
-	docker_container_create(dk, missing, json_pack("{s:s, s:o}", "Image",
-	    img, "Labels", labels()), res_cb, r);
+	cfg = json_pack("{s:s, s:o}", "Image", img, "Labels", labels());
+	docker_container_create(dk, missing, cfg, res_cb, r);
+	json_decref(cfg);
 	wait_res(r, 30);
 	report("create-missing-image", r, NULL);
 	res_free(r);
@@ -481,7 +483,9 @@ scenario_errors(void)
 
 	id = create_start(dup, config("sleep 300"), "create-dup-first");
 	r = res_new();
-	docker_container_create(dk, dup, config("true"), res_cb, r);
+	cfg = config("true");
+	docker_container_create(dk, dup, cfg, res_cb, r);
+	json_decref(cfg);
 	wait_res(r, 30);
 	report("create-dup", r, NULL);
 	res_free(r);
@@ -539,11 +543,13 @@ scenario_concurrent(void)
 	wait_stream(DOCKER_EVENT_CONNECTED, 10);
 	for (int i = 0; i < count; i++) {
 		char what[32], *name;
+		json_t *cfg = config("sleep 300");
 
 		snprintf(what, sizeof what, "many-%d", i);
 		name = cname(what);
 		r[i] = res_new();
-		docker_container_create(dk, name, config("sleep 300"), res_cb, r[i]);
+		docker_container_create(dk, name, cfg, res_cb, r[i]);
+		json_decref(cfg);
 		free(name);
 	}
 	peak = docker_pending(dk);
