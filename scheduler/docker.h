@@ -82,7 +82,9 @@ struct docker_options {
 	long retry_max_ms;        /* event stream back-off, last step; 0: 5000 */
 };
 
-/* docker.c */
+/* docker.c. docker_new fails only on a malformed endpoint (*err says why;
+ * free it); an engine that is not there shows in calls and events. The
+ * loop must run after docker_close until closed_cb is called. */
 struct docker *docker_new(uv_loop_t *, const struct docker_options *,
     char **err);
 void docker_close(struct docker *, void (*closed_cb)(void *), void *arg);
@@ -98,6 +100,9 @@ const char *docker_errname(int status);
 #define DOCKER_RM_FORCE 0x1       /* kill it first if it runs */
 #define DOCKER_RM_VOLUMES 0x2     /* remove its anonymous volumes too */
 
+/* Any other Engine API call: method GET, POST, DELETE, PUT or HEAD; path
+ * unversioned and already escaped ("/containers/x/top?ps_args=aux");
+ * timeout_ms 0: the default, < 0: none. */
 void docker_request(struct docker *, const char *method, const char *path,
     json_t *body, long timeout_ms, docker_cb, void *arg);
 void docker_ping(struct docker *, docker_cb, void *);           /* NULL */
@@ -105,8 +110,11 @@ void docker_version(struct docker *, docker_cb, void *);        /* /version */
 void docker_info(struct docker *, docker_cb, void *);           /* /info */
 void docker_image_inspect(struct docker *, const char *image, docker_cb,
     void *);
+/* Pull: progress (may be NULL) gets each line; result is the last one.
+ * Any refusal by the engine or its registry is DOCKER_EPULL with the
+ * engine's reason; transport failures keep their own status. */
 void docker_image_pull(struct docker *, const char *image, docker_progress_cb,
-    docker_cb, void *);       /* result: the last status line; EPULL */
+    docker_cb, void *);
 void docker_image_import(struct docker *, const char *image, const void *tar,
     size_t len, docker_cb, void *);
 void docker_image_remove(struct docker *, const char *image, int force,
@@ -138,7 +146,15 @@ void docker_volume_inspect(struct docker *, const char *name, docker_cb,
 void docker_volume_remove(struct docker *, const char *name, int force,
     docker_cb, void *);
 
-/* docker_events.c: the /events stream, reconnected with back-off. */
+/*
+ * docker_events.c: the /events stream, reconnected with back-off. One
+ * subscription per engine. After a break it resumes with since= from the
+ * newest event seen (already-seen replays are dropped), but CONNECTED with
+ * reconnected=1 still means "resync": an engine restart forgets history.
+ * Filters are Docker's, e.g. {"type":["container"], "label":["k=v"],
+ * "event":["create","start","die","oom","health_status","destroy"]}; the
+ * event filter keeps health-check exec_* noise out.
+ */
 enum docker_event_type {
 	DOCKER_EVENT_CONNECTED,    /* the stream is up: resync from a list now */
 	DOCKER_EVENT_DISCONNECTED, /* it broke (err says why); retrying */
@@ -194,20 +210,28 @@ int docker_event_decode(json_t *raw, struct docker_event *);
  * `match` is a container name or an image reference.
  */
 struct docker *docker_fake_new(uv_loop_t *);
-void docker_fake_image_add(struct docker *, const char *image);
+void docker_fake_image_add(struct docker *, const char *image);  /* local */
 void docker_fake_image_pullable(struct docker *, const char *image);
-void docker_fake_set_info(struct docker *, json_t *info);   /* merged */
+void docker_fake_set_info(struct docker *, json_t *info);   /* merged in */
+/* Down: calls fail DOCKER_EUNREACHABLE, streams and waits break. Up again:
+ * calls work at once, the event stream reconnects (reconnected=1). */
 void docker_fake_set_down(struct docker *, int down);
+/* The next `times` calls (< 0: all) whose "METHOD /path?query" or
+ * "METHOD /path" matches the fnmatch glob answer http_status + message;
+ * 0 means connection refused, 200 an error inside a pull's stream. */
 void docker_fake_fail(struct docker *, const char *method_path_glob,
     int http_status, const char *message, int times);
+/* Rules for containers created or started later: */
 void docker_fake_on_start_exit(struct docker *, const char *match, int code);
 void docker_fake_on_start_health(struct docker *, const char *match,
     const char *health);
 void docker_fake_ignore_sigterm(struct docker *, const char *match);
+/* Things that happen to a running container now (-1: none such): */
 int docker_fake_exit(struct docker *, const char *id, int code);
-int docker_fake_oom(struct docker *, const char *id);
+int docker_fake_oom(struct docker *, const char *id);       /* exit 137 */
 int docker_fake_health(struct docker *, const char *id, const char *health);
-void docker_fake_drop_streams(struct docker *);
+void docker_fake_drop_streams(struct docker *);   /* engine stays up */
+/* Looking at what the driver did: */
 const char *docker_fake_id(struct docker *, const char *name);
 json_t *docker_fake_calls(struct docker *);   /* borrowed ["POST /x", ...] */
 int docker_fake_count(struct docker *, const char *method_path_glob);

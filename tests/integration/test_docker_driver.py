@@ -306,6 +306,7 @@ class DockerDriverTest(unittest.TestCase):
         proxy.cut()
 
     @unittest.skipUnless(shutil.which("valgrind"), "valgrind is not installed")
+    @unittest.skipIf("asan" in BUILD, "the sanitizer build checks leaks itself")
     def test_no_leaks_under_valgrind(self):
         wrap = ["valgrind", "--quiet", "--leak-check=full",
                 "--errors-for-leak-kinds=definite,indirect",

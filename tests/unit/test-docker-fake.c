@@ -605,6 +605,25 @@ TEST(docker_fake_event_filters)
 	teardown(d);
 }
 
+/* event=health_status matches "health_status: healthy", as Docker's does. */
+TEST(docker_fake_event_filter_by_action)
+{
+	struct docker *d = setup();
+	json_t *filters = json_pack("{s:[s,s]}", "event", "start",
+	    "health_status");
+
+	docker_events_start(d, filters, event_cb, NULL);
+	json_decref(filters);
+	free(create(d, "picky", spec("app:1")));
+	call_status(d, docker_container_start, "picky", NULL);
+	ASSERT_INT_EQ(docker_fake_health(d, "picky", "healthy"), 0);
+	run_for(&loop, 5);
+	ASSERT_INT_EQ(count(DOCKER_ACTION_CREATE, "picky"), 0);
+	ASSERT_INT_EQ(count(DOCKER_ACTION_START, "picky"), 1);
+	ASSERT_INT_EQ(count(DOCKER_ACTION_HEALTH, "picky"), 1);
+	teardown(d);
+}
+
 /* Answers come later, in order; forget and cancel do what they say. */
 TEST(docker_fake_call_contract)
 {
