@@ -556,7 +556,10 @@ op_create_cluster(struct req *r)
 		have = NULL;
 		goto out;
 	}
-	/* New, or an INACTIVE one coming back under its old ARN. */
+	/*
+	 * New, or an INACTIVE one coming back under its old ARN. The local
+	 * Docker engine is every cluster's container instance.
+	 */
 	if (store_cluster_put(r->store, &r->part, name, want, r->now) !=
 	    STORE_OK || store_tags_clear(r->store, arn) != STORE_OK ||
 	    store_tags_set(r->store, arn, tags) != STORE_OK) {
@@ -564,6 +567,8 @@ op_create_cluster(struct req *r)
 		    "%s.", name);
 		goto out;
 	}
+	if (instances_ensure_local(r, name) != 0)
+		goto out;
 	rc = answer(r, want, SHOW_WRITE);
 	want = NULL;
 out:
@@ -795,7 +800,8 @@ fail:
 }
 
 /*
- * Refuses while services, tasks, container instances or the cluster's own
+ * Refuses while services, tasks, container instances (other than the local
+ * engine's, released here when no task holds it) or the cluster's own
  * Managed Instances capacity providers are still there; otherwise the
  * cluster turns INACTIVE, lets go of its capacity providers, and keeps its
  * ARN and tags for a later CreateCluster of the same name.
@@ -810,6 +816,11 @@ op_delete_cluster(struct req *r)
 
 	if (doc == NULL)
 		return -1;
+	/* The local engine's instance ecsd registered by itself goes first. */
+	if (instances_release_local(r, name) != 0) {
+		json_decref(doc);
+		return -1;
+	}
 	if (store_cluster_counts(r->store, &r->part, name, &c) != STORE_OK) {
 		json_decref(doc);
 		return api_fail(r, ECS_ERR_SERVER, "The store could not count the "

@@ -22,9 +22,13 @@ class Clusters(ecsd.TestCase):
         self.assertEqual(c["clusterArn"], arn("web"))
         self.assertEqual(c["clusterName"], "web")
         self.assertEqual(c["status"], "ACTIVE")
-        for k in ("registeredContainerInstancesCount", "runningTasksCount",
-                  "pendingTasksCount", "activeServicesCount"):
+        for k in ("runningTasksCount", "pendingTasksCount",
+                  "activeServicesCount"):
             self.assertEqual(c[k], 0)
+        # The local Docker engine is every cluster's container instance.
+        self.assertEqual(c["registeredContainerInstancesCount"], 1)
+        self.assertEqual(len(self.ecs.list_container_instances(
+            cluster="web")["containerInstanceArns"]), 1)
         self.assertEqual(c["settings"], [{"name": "containerInsights",
                                           "value": "disabled"}])
         out = self.ecs.describe_clusters(clusters=["web", arn("web")])
@@ -296,6 +300,7 @@ class Clusters(ecsd.TestCase):
                                 tags=[{"key": "keep", "value": "me"}])
         c = self.d.aws("ecs", "delete-cluster", "--cluster", "d")["cluster"]
         self.assertEqual(c["status"], "INACTIVE")
+        self.assertEqual(c["registeredContainerInstancesCount"], 0)
         self.assertEqual(c["clusterArn"], arn("d"))
         # Still described (with its tags), no longer listed or usable.
         out = self.ecs.describe_clusters(clusters=["d"], include=["TAGS"])
@@ -319,9 +324,10 @@ class Clusters(ecsd.TestCase):
     def test_delete_refused_while_tasks_are_active(self):
         if not self._implemented("RunTask", {"taskDefinition": "none:1"}):
             self.skipTest("RunTask is not implemented yet")
-        # A daemon of its own: what the scheduler does with the task later
-        # is not this test's business and must not reach the shared one.
-        d = ecsd.Daemon().start()
+        # A daemon of its own without a Docker engine: the task stays as
+        # RunTask left it, whatever the scheduler would do with it.
+        d = ecsd.Daemon(args=["--docker-host",
+                              "unix:///nonexistent/ecsd-test.sock"]).start()
         try:
             ecs = d.boto3()
             ecs.create_cluster(clusterName="busy")

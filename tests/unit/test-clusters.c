@@ -142,8 +142,9 @@ TEST(clusters_create_default_and_named)
 	ASSERT_STR_EQ(str_at(c, "clusterName", NULL), "default");
 	ASSERT_STR_EQ(str_at(c, "clusterArn", NULL), ARN_PREFIX "default");
 	ASSERT_STR_EQ(str_at(c, "status", NULL), "ACTIVE");
+	/* The local Docker engine is every cluster's container instance. */
 	ASSERT_INT_EQ(json_integer_value(json_object_get(c,
-	    "registeredContainerInstancesCount")), 0);
+	    "registeredContainerInstancesCount")), 1);
 	ASSERT(json_is_array(json_object_get(c, "statistics")));
 	ASSERT(json_is_array(json_object_get(c, "tags")));
 	/* Without settings a cluster gets the account's containerInsights. */
@@ -572,8 +573,9 @@ TEST(clusters_counts_come_from_rows)
 	doc = ok("DescribeClusters", "{\"clusters\":[\"n\"],\"include\":"
 	    "[\"STATISTICS\"]}");
 	c = json_array_get(json_object_get(doc, "clusters"), 0);
+	/* i1, i2 and the local engine's instance; not the INACTIVE i3. */
 	ASSERT_INT_EQ(json_integer_value(json_object_get(c,
-	    "registeredContainerInstancesCount")), 2);
+	    "registeredContainerInstancesCount")), 3);
 	ASSERT_INT_EQ(json_integer_value(json_object_get(c, "runningTasksCount")),
 	    3);
 	ASSERT_INT_EQ(json_integer_value(json_object_get(c, "pendingTasksCount")),
@@ -678,5 +680,58 @@ TEST(clusters_put_capacity_providers)
 	    "\"defaultCapacityProviderStrategy\":[]}");
 	ASSERT_INT_EQ(json_array_size(json_object_get(json_object_get(doc,
 	    "cluster"), "capacityProviders")), 1);
+	json_decref(doc);
+}
+
+/* The status of the cluster's local-engine instance, or NULL. */
+static const char *
+local_status(const char *cluster, char *buf, size_t size)
+{
+	static const char sql[] =
+	    "SELECT status FROM container_instances WHERE account = '" ACCOUNT
+	    "' AND region = 'us-east-1' AND cluster = ?1 AND local = 1 "
+	    "ORDER BY registered_at DESC, rowid DESC LIMIT 1";
+	sqlite3_stmt *s = store_stmt(api_store(), sql);
+	const char *out = NULL;
+
+	store_bind_text(s, 1, cluster);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(s, 0));
+		out = buf;
+	}
+	sqlite3_reset(s);
+	return out;
+}
+
+TEST(clusters_delete_releases_the_local_instance)
+{
+	static const char on_local[] =
+	    "UPDATE tasks SET container_instance = (SELECT id FROM "
+	    "container_instances WHERE cluster = 'l' AND local = 1) "
+	    "WHERE id = 't'";
+	char buf[32];
+	json_t *doc;
+
+	unit_store_setup();
+	create("l");
+	ASSERT_STR_EQ(local_status("l", buf, sizeof buf), "ACTIVE");
+	/* A live task on the local instance holds it, and the cluster. */
+	add_task("l", "t", "RUNNING", "EC2");
+	ASSERT_INT_EQ(store_step_done(api_store(), store_stmt(api_store(),
+	    on_local)), STORE_OK);
+	fails("DeleteCluster", "{\"cluster\":\"l\"}",
+	    "ClusterContainsTasksException");
+	ASSERT_STR_EQ(local_status("l", buf, sizeof buf), "ACTIVE");
+	delete_rows();
+	create("m");
+	doc = ok("DeleteCluster", "{\"cluster\":\"m\"}");
+	ASSERT_INT_EQ(json_integer_value(json_object_get(json_object_get(doc,
+	    "cluster"), "registeredContainerInstancesCount")), 0);
+	json_decref(doc);
+	ASSERT_STR_EQ(local_status("m", buf, sizeof buf), "INACTIVE");
+	/* Created again, the cluster gets the engine back. */
+	doc = ok("CreateCluster", "{\"clusterName\":\"m\"}");
+	ASSERT_INT_EQ(json_integer_value(json_object_get(json_object_get(doc,
+	    "cluster"), "registeredContainerInstancesCount")), 1);
 	json_decref(doc);
 }
