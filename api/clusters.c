@@ -112,11 +112,11 @@ cluster_view(struct req *r, json_t *doc, unsigned show)
 	json_object_set_new(out, "statistics", stats);
 	json_object_set_new(out, "tags", (show & SHOW_TAGS) ?
 	    store_tags_get(r->store, arn) : json_array());
-	if ((show & SHOW_SETTINGS) &&
-	    (v = json_object_get(doc, "settings")) != NULL)
+	v = json_object_get(doc, "settings");
+	if ((show & SHOW_SETTINGS) && v != NULL)
 		json_object_set(out, "settings", v);
-	if ((show & SHOW_CONFIGURATIONS) &&
-	    (v = json_object_get(doc, "configuration")) != NULL)
+	v = json_object_get(doc, "configuration");
+	if ((show & SHOW_CONFIGURATIONS) && v != NULL)
 		json_object_set(out, "configuration", v);
 	v = json_object_get(doc, "capacityProviders");
 	json_object_set_new(out, "capacityProviders", v != NULL ?
@@ -126,7 +126,8 @@ cluster_view(struct req *r, json_t *doc, unsigned show)
 	    json_incref(v) : json_array());
 	if (show & SHOW_ATTACHMENTS)
 		json_object_set_new(out, "attachments", json_array());
-	if ((v = json_object_get(doc, "serviceConnectDefaults")) != NULL)
+	v = json_object_get(doc, "serviceConnectDefaults");
+	if (v != NULL)
 		json_object_set(out, "serviceConnectDefaults", v);
 	return out;
 }

@@ -82,7 +82,7 @@ store_cp_list(struct store *st, const struct part *p, const char *cluster,
 	store_bind_text(s, 3, after != NULL ? after : "");
 	store_bind_text(s, 4, cluster != NULL ? cluster : "");
 	sqlite3_bind_int(s, 5, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		json_t *doc = store_column_json(s, 0);
 
 		json_object_set_new(doc, "status", json_string(

@@ -108,7 +108,7 @@ store_cluster_list(struct store *st, const struct part *p, const char *after,
 	store_bind_part(s, p);
 	store_bind_text(s, 3, after != NULL ? after : "");
 	sqlite3_bind_int(s, 4, limit);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		json_array_append_new(arns, json_string(
 		    (const char *)sqlite3_column_text(s, 0)));
 		n++;
