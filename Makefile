@@ -9,11 +9,14 @@
 CC ?= cc
 PKGS := libmicrohttpd jansson sqlite3 libuv libcurl
 BUILD ?= build
+# CFLAGS and LDFLAGS are the user's (e.g. sanitizers); what ecsd needs is
+# added on top, so a command-line CFLAGS cannot drop it.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -MMD -MP
-CFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-CFLAGS += -DECSD_MODEL_PATH='"api/model.json"' -DECSD_PAUSE_PATH='"$(BUILD)/pause"'
+ECSD_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -MMD -MP
+ECSD_CFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ECSD_CFLAGS += -DECSD_MODEL_PATH='"api/model.json"' -DECSD_PAUSE_PATH='"$(BUILD)/pause"'
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(ECSD_CFLAGS) $(CFLAGS)
 
 LIB_SRC := $(wildcard daemon/*.c api/*.c store/*.c scheduler/*.c)
 LIB_SRC := $(filter-out daemon/main.c,$(LIB_SRC))
@@ -24,14 +27,14 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 all: $(BUILD)/ecsd $(BUILD)/unit
 
 $(BUILD)/ecsd: $(BUILD)/daemon/main.o $(LIB_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit: $(UNIT_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The model and the pause program are embedded with .incbin, which -MMD
 # cannot see. The pause program is static and never sanitized: it runs
@@ -45,7 +48,7 @@ $(BUILD)/pause: scheduler/pause/pause.c
 # The Docker driver against a real engine, for test_docker_driver.py.
 all: $(BUILD)/docker-check
 $(BUILD)/docker-check: $(BUILD)/tests/docker/docker-check.o $(LIB_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 -include $(BUILD)/tests/docker/docker-check.d
 
 deps:

@@ -147,7 +147,7 @@ struct arn {
 	enum arn_kind kind;
 	char region[32];
 	char account[16];
-	char resource[16];        /* the type word: cluster, task, ... */
+	char resource[32];        /* the type word: cluster, task, ... */
 	char cluster[256];        /* cluster name where the ARN has one */
 	char name[512];           /* the rest after the type and cluster */
 };

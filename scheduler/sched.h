@@ -29,6 +29,7 @@ struct trun {
 	int stopping;             /* running the stop chain, else the start one */
 	char *cur;                /* container being worked on */
 	char *cur_id;             /* its Docker id */
+	char *pause_name;         /* awsvpc: the pause container's name */
 	int pulled;               /* a pull was tried for cur */
 	size_t vol;               /* next task volume to create */
 	struct trun *next;

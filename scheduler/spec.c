@@ -665,8 +665,9 @@ spec_pause(const struct spec_task *t)
 		json_object_set(host, "Dns", dns);
 	if (json_array_size(search))
 		json_object_set(host, "DnsSearch", search);
-	body = json_pack("{s:s, s:o, s:o}", "Image", PAUSE_IMAGE,
-	    "Labels", spec_labels(t, PAUSE_NAME), "HostConfig", host);
+	body = json_pack("{s:s, s:[s], s:o, s:o}", "Image", PAUSE_IMAGE,
+	    "Entrypoint", "/pause", "Labels", spec_labels(t, PAUSE_NAME),
+	    "HostConfig", host);
 	if (hostname != NULL)
 		json_object_set_new(body, "Hostname", json_string(hostname));
 	json_decref(extra);

@@ -332,6 +332,7 @@ task_free(struct trun *t)
 	free(t->arn);
 	free(t->cur);
 	free(t->cur_id);
+	free(t->pause_name);
 	json_decref(t->spec);
 	free(t);
 }
@@ -351,15 +352,19 @@ trun_done(struct trun *t)
 	task_free(t);
 }
 
+/* The container being worked on; name and id may alias the old values. */
 static void
 set_cur(struct trun *t, const char *name, const char *id)
 {
-	if (t->cur == NULL || name == NULL || strcmp(t->cur, name) != 0)
+	char *n = name ? xstrdup(name) : NULL;
+	char *i = id ? xstrdup(id) : NULL;
+
+	if (t->cur == NULL || n == NULL || strcmp(t->cur, n) != 0)
 		t->pulled = 0;
 	free(t->cur);
 	free(t->cur_id);
-	t->cur = name ? xstrdup(name) : NULL;
-	t->cur_id = id ? xstrdup(id) : NULL;
+	t->cur = n;
+	t->cur_id = i;
 }
 
 /* What spec.c needs, pointing into t and its spec; env is a new object. */
@@ -392,6 +397,10 @@ spec_task_of(struct trun *t, struct spec_task *st, json_t *doc)
 		st->cluster_arn = "";
 	if (st->family == NULL)
 		st->family = "task";
+	/* awsvpc containers join the pause container by its (stable) name. */
+	if (t->pause_name == NULL)
+		t->pause_name = spec_docker_name(st, PAUSE_NAME);
+	st->pause_id = t->pause_name;
 }
 
 /* ---- the start chain ----------------------------------------------- */

@@ -101,6 +101,14 @@ class Daemon:
         return self.start()
 
     def cleanup(self):
+        # Leave no container behind: reset, let the scheduler remove them.
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.reset()
+                wait_for(lambda: not owned_containers(self), timeout=60,
+                         what="containers to be removed at cleanup")
+            except Exception as e:  # noqa: BLE001 - best effort at exit
+                print("ecsd cleanup: %s" % e)
         self.stop()
         if self.own_dir and os.environ.get("ECSD_KEEP_DATA") != "1":
             shutil.rmtree(self.data_dir, ignore_errors=True)

@@ -222,8 +222,9 @@ class RunTask(ecsd.DockerTestCase):
             container("web", "httpd -f -p 8080 -h /www",
                       portMappings=[{"containerPort": 8080, "hostPort": 8080}]),
             container("probe",
-                      "for i in $(seq 50); do wget -q -O /dev/null "
-                      "http://127.0.0.1:8080/ && exit 0; sleep 0.2; done; exit 1",
+                      "i=0; while test $i -lt 50; do wget -q -O /dev/null "
+                      "http://127.0.0.1:8080/ && exit 0; sleep 0.2; "
+                      "i=$((i+1)); done; exit 1",
                       essential=False, dependsOn=[
                           {"containerName": "web", "condition": "START"}])],
             networkMode="awsvpc")
