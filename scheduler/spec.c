@@ -227,6 +227,12 @@ build_ports(const struct spec_task *t, json_t *cdef, json_t *body,
 	    json_object() : NULL;
 	size_t i;
 
+	/* awsvpc: ports belong to the task's namespace, not to a container
+	 * (Docker refuses to expose ports on a container that joins one). */
+	if (strcmp(t->network_mode, "awsvpc") == 0) {
+		json_decref(exposed);
+		return;
+	}
 	json_array_foreach(json_object_get(cdef, "portMappings"), i, e) {
 		const char *proto = json_string_value(json_object_get(e,
 		    "protocol"));

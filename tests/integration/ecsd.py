@@ -267,6 +267,19 @@ class DockerTestCase(TestCase):
         return self.ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]
 
     def wait_status(self, arn, cluster, status, timeout=60):
-        return wait_for(lambda: (lambda t: t if t["lastStatus"] == status
-                                 else None)(self.task(arn, cluster)),
-                        timeout=timeout, what="task %s %s" % (arn, status))
+        seen = {}
+
+        def check():
+            t = seen["task"] = self.task(arn, cluster)
+            return t if t["lastStatus"] == status else None
+        try:
+            return wait_for(check, timeout=timeout,
+                            what="task %s %s" % (arn, status))
+        except AssertionError:
+            t = seen.get("task", {})
+            raise AssertionError("task never reached %s: last %s, reason %r, "
+                                 "containers %r" % (
+                                     status, t.get("lastStatus"),
+                                     t.get("stoppedReason"),
+                                     [(c["name"], c["lastStatus"], c.get("reason"))
+                                      for c in t.get("containers", [])]))
