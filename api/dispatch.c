@@ -231,12 +231,69 @@ run_op(struct req *r)
 	}
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if there is none. */
+static size_t
+utf8_seq(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n, i;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;   /* also stops at the terminating NUL */
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/*
+ * Messages quote what the client sent (an X-Amz-Target header is any
+ * bytes) and cut quotes short with %.200s, which can split a character.
+ * JSON needs UTF-8, so every byte that does not start a valid sequence
+ * becomes '?'.
+ */
+static void
+utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p != '\0') {
+		size_t n = utf8_seq(p);
+
+		if (n == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
 static void
 respond(struct req *r, struct api_response *resp)
 {
 	json_t *doc;
 
 	if (r->err != ECS_OK) {
+		if (r->err_msg != NULL)
+			utf8_scrub(r->err_msg);
 		doc = json_pack("{s:s, s:s}", "__type", api_error_name(r->err),
 		    "message", r->err_msg ? r->err_msg : "");
 		resp->status = api_error_status(r->err);
@@ -244,7 +301,14 @@ respond(struct req *r, struct api_response *resp)
 		doc = json_incref(r->out);
 		resp->status = 200;
 	}
-	resp->body = json_dumps(doc, JSON_COMPACT);
+	resp->body = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	if (resp->body == NULL) {
+		/* Only a bug gets here (json_pack refused): still answer. */
+		log_error("%s: the response could not be encoded", r->request_id);
+		resp->status = 500;
+		resp->body = xstrdup("{\"__type\":\"ServerException\",\"message\":"
+		    "\"ecsd could not encode its response.\"}");
+	}
 	resp->len = strlen(resp->body);
 	json_decref(doc);
 }

@@ -83,3 +83,26 @@ TEST(dispatch_error_names_are_modeled)
 	ASSERT_INT_EQ(api_error_status(ECS_ERR_SERVER), 500);
 	ASSERT_INT_EQ(api_error_status(ECS_ERR_CLUSTER_NOT_FOUND), 400);
 }
+
+/*
+ * An X-Amz-Target that is not UTF-8 used to be quoted as is in the message:
+ * json_pack refused it, the body was NULL and strlen crashed the daemon.
+ */
+TEST(dispatch_non_utf8_target_is_a_clear_error)
+{
+	struct api_response resp = { 0 };
+	json_t *doc;
+
+	unit_store_setup();
+	api_handle("AmazonEC2ContainerServiceV20141113.List\xec\xff\xc0\xafs",
+	    NULL, "{}", 2, &resp);
+	ASSERT_INT_EQ(resp.status, 400);
+	ASSERT_NOT_NULL(resp.body);
+	doc = json_loadb(resp.body, resp.len, 0, NULL);
+	ASSERT_NOT_NULL(doc);
+	ASSERT_STR_EQ(unit_error_type(doc), "ClientException");
+	ASSERT_STR_EQ(json_string_value(json_object_get(doc, "message")),
+	    "Unknown operation 'AmazonEC2ContainerServiceV20141113.List????s'.");
+	json_decref(doc);
+	free(resp.body);
+}
