@@ -1,0 +1,380 @@
+/*
+ * test-sched.c - the task state machine (scheduler/task.c, sched.c) on the
+ * fake engine: RunTask through the real dispatch, then the loop runs until
+ * the scheduler has done its work. Covers start and RUNNING, essential
+ * exits, StopTask, missing and pullable images, dependsOn SUCCESS, adoption
+ * after a restart, an engine that is down, and the admin reset.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <uv.h>
+
+#include "../../api/api.h"
+#include "../../scheduler/docker.h"
+#include "../../scheduler/sched.h"
+#include "../../store/store.h"
+#include "unit.h"
+
+static uv_loop_t loop;
+static struct config cfg;
+static struct store *store;
+static struct docker *fake;
+static struct sched *sched;
+
+static void
+noop_cb(uv_timer_t *t)
+{
+	(void)t;
+}
+
+/* Runs the loop until pred() holds or ms pass; returns whether it held. */
+static int
+run_until_pred(int (*pred)(void *), void *arg, int ms)
+{
+	uv_timer_t tick;
+	uint64_t deadline;
+	int ok = 0;
+
+	uv_timer_init(&loop, &tick);
+	uv_timer_start(&tick, noop_cb, 5, 5);
+	uv_update_time(&loop);
+	deadline = uv_now(&loop) + (uint64_t)ms;
+	while (uv_now(&loop) < deadline) {
+		if (pred(arg)) {
+			ok = 1;
+			break;
+		}
+		uv_run(&loop, UV_RUN_ONCE);
+	}
+	uv_close((uv_handle_t *)&tick, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	return ok;
+}
+
+static void
+start_sched(void)
+{
+	char *err = NULL;
+
+	sched = sched_new(&loop, store, fake, &cfg, &err);
+	if (sched == NULL)
+		UNIT_FAIL("sched_new: %s", err);
+	api_init(store, &cfg, sched_kick, sched);
+	admin_on_reset(sched_reset, sched);
+}
+
+static void
+setup(void)
+{
+	char *err = NULL;
+
+	cfg.account = "123456789012";
+	cfg.region = "us-east-1";
+	cfg.check_output = 1;
+	cfg.task_retention = 3600;
+	cfg.container_retention = 600;
+	cfg.reconcile_ms = 50;
+	uv_loop_init(&loop);
+	if (model_init(&err) != 0 || store_open(":memory:", &store, &err) != 0)
+		UNIT_FAIL("setup: %s", err);
+	fake = docker_fake_new(&loop);
+	docker_fake_image_add(fake, "app:1");
+	start_sched();
+	json_decref(unit_call("CreateCluster", "{\"clusterName\":\"c\"}", NULL));
+}
+
+static void
+closed_cb(void *arg)
+{
+	*(int *)arg = 1;
+}
+
+static int
+flag_set(void *arg)
+{
+	return *(int *)arg;
+}
+
+static void
+stop_sched(void)
+{
+	int closed = 0;
+
+	sched_close(sched, closed_cb, &closed);
+	ASSERT(run_until_pred(flag_set, &closed, 2000));
+	sched = NULL;
+}
+
+static void
+register_def(const char *body)
+{
+	int status = 0;
+	json_t *doc = unit_call("RegisterTaskDefinition", body, &status);
+
+	if (status != 200)
+		UNIT_FAIL("register: %s", json_dumps(doc, 0));
+	json_decref(doc);
+}
+
+/* RunTask of family in cluster c; returns the task ARN (static buffer). */
+static const char *
+run_task(const char *family)
+{
+	static char arn[256];
+	char body[256];
+	int status = 0;
+	json_t *doc;
+
+	snprintf(body, sizeof body, "{\"cluster\":\"c\",\"taskDefinition\":\"%s\"}",
+	    family);
+	doc = unit_call("RunTask", body, &status);
+	if (status != 200 || json_array_size(json_object_get(doc, "tasks")) != 1)
+		UNIT_FAIL("run-task: %s", json_dumps(doc, 0));
+	snprintf(arn, sizeof arn, "%s", json_string_value(json_object_get(
+	    json_array_get(json_object_get(doc, "tasks"), 0), "taskArn")));
+	json_decref(doc);
+	return arn;
+}
+
+/* The task as DescribeTasks answers it (new reference). */
+static json_t *
+describe(const char *arn)
+{
+	char body[320];
+	json_t *doc, *t;
+
+	snprintf(body, sizeof body, "{\"cluster\":\"c\",\"tasks\":[\"%s\"]}", arn);
+	doc = unit_call("DescribeTasks", body, NULL);
+	t = json_incref(json_array_get(json_object_get(doc, "tasks"), 0));
+	json_decref(doc);
+	return t;
+}
+
+struct want {
+	const char *arn;
+	const char *status;
+};
+
+static int
+has_status(void *arg)
+{
+	struct want *w = arg;
+	json_t *t = describe(w->arn);
+	int ok = t != NULL && strcmp(json_string_value(json_object_get(t,
+	    "lastStatus")), w->status) == 0;
+
+	json_decref(t);
+	return ok;
+}
+
+static json_t *
+wait_status(const char *arn, const char *status)
+{
+	struct want w = { arn, status };
+	json_t *t;
+
+	if (!run_until_pred(has_status, &w, 5000)) {
+		t = describe(arn);
+		UNIT_FAIL("task never reached %s: %s", status, json_dumps(t, 0));
+	}
+	return describe(arn);
+}
+
+static const char *
+container_field(json_t *task, int i, const char *key)
+{
+	return json_string_value(json_object_get(json_array_get(
+	    json_object_get(task, "containers"), (size_t)i), key));
+}
+
+#define WEB "{\"family\":\"web\",\"containerDefinitions\":[{\"name\":\"web\"," \
+	"\"image\":\"app:1\",\"memory\":64,\"portMappings\":[{\"containerPort\":80," \
+	"\"hostPort\":0}]}]}"
+
+TEST(sched_runs_a_task_to_running)
+{
+	const char *arn;
+	json_t *t;
+
+	setup();
+	register_def(WEB);
+	arn = run_task("web");
+	t = wait_status(arn, "RUNNING");
+	ASSERT_INT_EQ(docker_fake_count(fake, "POST /containers/create*"), 1);
+	ASSERT_INT_EQ(docker_fake_count(fake, "POST /containers/*/start"), 1);
+	ASSERT_STR_EQ(container_field(t, 0, "lastStatus"), "RUNNING");
+	ASSERT_NOT_NULL(container_field(t, 0, "runtimeId"));
+	ASSERT_NOT_NULL(json_object_get(t, "startedAt"));
+	ASSERT_NOT_NULL(json_object_get(t, "pullStartedAt"));
+	ASSERT(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(json_array_get(json_object_get(t, "containers"), 0),
+	    "networkBindings"), 0), "hostPort")) > 0);
+	json_decref(t);
+}
+
+TEST(sched_essential_exit_stops_the_task)
+{
+	const char *arn;
+	json_t *t;
+
+	setup();
+	register_def(WEB);
+	arn = run_task("web");
+	t = wait_status(arn, "RUNNING");
+	ASSERT_INT_EQ(docker_fake_exit(fake, container_field(t, 0, "runtimeId"),
+	    3), 0);
+	json_decref(t);
+	t = wait_status(arn, "STOPPED");
+	ASSERT_STR_EQ(json_string_value(json_object_get(t, "stopCode")),
+	    "EssentialContainerExited");
+	ASSERT_STR_EQ(json_string_value(json_object_get(t, "stoppedReason")),
+	    "Essential container in task exited");
+	ASSERT_INT_EQ(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(t, "containers"), 0), "exitCode")), 3);
+	json_decref(t);
+}
+
+TEST(sched_stop_task_stops_the_containers)
+{
+	char body[320];
+	const char *arn;
+	json_t *t;
+
+	setup();
+	register_def(WEB);
+	arn = run_task("web");
+	json_decref(wait_status(arn, "RUNNING"));
+	snprintf(body, sizeof body, "{\"cluster\":\"c\",\"task\":\"%s\"}", arn);
+	json_decref(unit_call("StopTask", body, NULL));
+	t = wait_status(arn, "STOPPED");
+	ASSERT_STR_EQ(json_string_value(json_object_get(t, "stopCode")),
+	    "UserInitiated");
+	ASSERT_INT_EQ(docker_fake_count(fake, "POST /containers/*/stop*"), 1);
+	ASSERT_INT_EQ(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(t, "containers"), 0), "exitCode")), 143);
+	ASSERT_NOT_NULL(json_object_get(t, "stoppedAt"));
+	json_decref(t);
+}
+
+TEST(sched_missing_image_cannot_pull)
+{
+	const char *arn;
+	json_t *t;
+
+	setup();
+	register_def("{\"family\":\"gone\",\"containerDefinitions\":[{\"name\":"
+	    "\"x\",\"image\":\"nowhere:1\",\"memory\":16}]}");
+	arn = run_task("gone");
+	t = wait_status(arn, "STOPPED");
+	ASSERT_STR_EQ(json_string_value(json_object_get(t, "stopCode")),
+	    "TaskFailedToStart");
+	ASSERT(strncmp(json_string_value(json_object_get(t, "stoppedReason")),
+	    "CannotPullContainerError", 24) == 0);
+	json_decref(t);
+}
+
+TEST(sched_pulls_a_pullable_image)
+{
+	const char *arn;
+
+	setup();
+	docker_fake_image_pullable(fake, "remote:2");
+	register_def("{\"family\":\"pull\",\"containerDefinitions\":[{\"name\":"
+	    "\"x\",\"image\":\"remote:2\",\"memory\":16}]}");
+	arn = run_task("pull");
+	json_decref(wait_status(arn, "RUNNING"));
+	ASSERT(docker_fake_count(fake, "POST /images/create?fromImage=*") >= 1);
+}
+
+TEST(sched_depends_on_success_orders_the_start)
+{
+	const char *arn;
+	json_t *t, *calls, *c;
+	size_t i;
+	long init_start = -1, app_create = -1;
+
+	setup();
+	docker_fake_image_add(fake, "init:1");
+	docker_fake_on_start_exit(fake, "init:1", 0);
+	register_def("{\"family\":\"dep\",\"containerDefinitions\":[{\"name\":"
+	    "\"init\",\"image\":\"init:1\",\"memory\":16,\"essential\":false},"
+	    "{\"name\":\"app\",\"image\":\"app:1\",\"memory\":16,\"dependsOn\":"
+	    "[{\"containerName\":\"init\",\"condition\":\"SUCCESS\"}]}]}");
+	arn = run_task("dep");
+	t = wait_status(arn, "RUNNING");
+	ASSERT_INT_EQ(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(t, "containers"), 0), "exitCode")), 0);
+	calls = docker_fake_calls(fake);
+	json_array_foreach(calls, i, c) {
+		const char *s = json_string_value(c);
+
+		if (strstr(s, "/start") != NULL && init_start < 0)
+			init_start = (long)i;
+		if (strstr(s, "create?name=ecs-dep-1-app-") != NULL)
+			app_create = (long)i;
+	}
+	ASSERT(init_start >= 0 && app_create > init_start);
+	json_decref(t);
+}
+
+TEST(sched_restart_adopts_running_containers)
+{
+	const char *arn;
+	json_t *t;
+
+	setup();
+	register_def(WEB);
+	arn = run_task("web");
+	json_decref(wait_status(arn, "RUNNING"));
+	stop_sched();
+	start_sched();
+	t = wait_status(arn, "RUNNING");
+	ASSERT_INT_EQ(docker_fake_count(fake, "POST /containers/create*"), 1);
+	/* events still reach the task after the restart */
+	ASSERT_INT_EQ(docker_fake_exit(fake, container_field(t, 0, "runtimeId"),
+	    0), 0);
+	json_decref(t);
+	json_decref(wait_status(arn, "STOPPED"));
+}
+
+TEST(sched_waits_for_an_engine_that_is_down)
+{
+	const char *arn;
+	json_t *t;
+
+	setup();
+	register_def(WEB);
+	docker_fake_set_down(fake, 1);
+	arn = run_task("web");
+	run_until_pred(flag_set, &(int){ 0 }, 300);
+	t = describe(arn);
+	ASSERT(strcmp(json_string_value(json_object_get(t, "lastStatus")),
+	    "RUNNING") != 0);
+	ASSERT(strcmp(json_string_value(json_object_get(t, "lastStatus")),
+	    "STOPPED") != 0);
+	json_decref(t);
+	docker_fake_set_down(fake, 0);
+	json_decref(wait_status(arn, "RUNNING"));
+}
+
+static int
+no_containers(void *arg)
+{
+	(void)arg;
+	return docker_fake_containers(fake) == 0;
+}
+
+TEST(sched_reset_removes_every_container)
+{
+	struct api_response resp = { 0 };
+
+	setup();
+	register_def(WEB);
+	json_decref(wait_status(run_task("web"), "RUNNING"));
+	json_decref(wait_status(run_task("web"), "RUNNING"));
+	ASSERT_INT_EQ(docker_fake_containers(fake), 2);
+	admin_handle("POST", "/_ecsd/reset", &resp);
+	ASSERT_INT_EQ(resp.status, 200);
+	free(resp.body);
+	ASSERT(run_until_pred(no_containers, NULL, 5000));
+}
