@@ -109,6 +109,38 @@ const char *const store_migrations[] = {
 	 * every container it starts (so two ecsd on one engine never touch
 	 * each other's containers). Not emptied by the admin reset. */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+
+	/* 4: services (notes/services-contract.md): the service scheduler's
+	 * bookkeeping next to the Service document, when it was last written
+	 * and deleted (INACTIVE retention), its Cloud Map namespace for
+	 * ListServicesByNamespace; service deployments and service revisions
+	 * as ListServiceDeployments, DescribeServiceDeployments and
+	 * DescribeServiceRevisions report them. */
+	"ALTER TABLE services ADD COLUMN state TEXT NOT NULL DEFAULT '{}';"
+	"ALTER TABLE services ADD COLUMN updated_at REAL;"
+	"ALTER TABLE services ADD COLUMN deleted_at REAL;"
+	"ALTER TABLE services ADD COLUMN namespace TEXT;"
+	"CREATE INDEX services_live ON services (status, deleted_at);"
+	"CREATE INDEX services_list ON services"
+	"  (account, region, cluster, status, launch_type, scheduling_strategy,"
+	"  arn);"
+	"CREATE INDEX services_namespace ON services"
+	"  (account, region, namespace, status, arn);"
+	"CREATE TABLE service_deployments ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL, cluster TEXT NOT NULL,"
+	"  service TEXT NOT NULL, id TEXT NOT NULL, arn TEXT NOT NULL,"
+	"  deployment_id TEXT NOT NULL, status TEXT NOT NULL,"
+	"  created_at REAL NOT NULL, doc TEXT NOT NULL,"
+	"  PRIMARY KEY (account, region, cluster, service, id));"
+	"CREATE INDEX service_deployments_created ON service_deployments"
+	"  (account, region, cluster, service, created_at, id);"
+	"CREATE INDEX service_deployments_deployment ON service_deployments"
+	"  (account, region, cluster, service, deployment_id);"
+	"CREATE TABLE service_revisions ("
+	"  account TEXT NOT NULL, region TEXT NOT NULL, cluster TEXT NOT NULL,"
+	"  service TEXT NOT NULL, id TEXT NOT NULL, arn TEXT NOT NULL,"
+	"  created_at REAL NOT NULL, doc TEXT NOT NULL,"
+	"  PRIMARY KEY (account, region, cluster, service, id));",
 };
 
 const int store_migration_count =
@@ -118,5 +150,6 @@ const int store_migration_count =
 const char *const store_tables[] = {
 	"clusters", "task_definition_families", "task_definitions", "tags",
 	"account_settings", "capacity_providers", "attributes", "services",
-	"tasks", "container_instances", NULL
+	"tasks", "container_instances", "service_deployments",
+	"service_revisions", NULL
 };

@@ -195,6 +195,45 @@ int store_taskdef_list(struct store *, const struct part *, const char *,
 int store_taskdef_families(struct store *, const struct part *, const char *,
     const char *, const char *, int, json_t *);
 
+/* services.c - services, service deployments, service revisions:
+ * notes/services-contract.md */
+struct service_row {
+	char *account, *region, *cluster, *name, *arn;
+	char *status;             /* ACTIVE, DRAINING or INACTIVE */
+	json_t *doc;              /* Service shape without tags, owned */
+	json_t *state;            /* the service scheduler's bookkeeping, owned */
+	double deleted_at;        /* when it became INACTIVE, 0 if not */
+};
+void store_service_row_free(struct service_row *);
+int store_service_get(struct store *, const struct part *, const char *,
+    const char *, struct service_row *);
+int store_service_put(struct store *, const struct part *, const char *,
+    const char *, json_t *, json_t *);
+int store_services_list(struct store *, const struct part *, const char *,
+    const char *, const char *, const char *, int, json_t *);
+int store_services_by_namespace(struct store *, const struct part *,
+    const char *, const char *, int, json_t *);
+int store_services_live(struct store *,
+    void (*)(void *, struct service_row *), void *);
+int store_services_expire(struct store *, double);
+int store_service_history_clear(struct store *, const struct part *,
+    const char *, const char *);
+int store_service_tasks(struct store *, const struct part *, const char *,
+    const char *, double, void (*)(void *, struct task_row *), void *);
+int store_service_deployment_put(struct store *, const struct part *,
+    const char *, const char *, const char *, const char *, json_t *);
+int store_service_deployment_get(struct store *, const struct part *,
+    const char *, const char *, const char *, json_t **);
+int store_service_deployment_of(struct store *, const struct part *,
+    const char *, const char *, const char *, json_t **, char *, size_t);
+int store_service_deployments_list(struct store *, const struct part *,
+    const char *, const char *, json_t *, double, double, double,
+    const char *, int, json_t *, json_t *);
+int store_service_revision_put(struct store *, const struct part *,
+    const char *, const char *, const char *, json_t *);
+int store_service_revision_get(struct store *, const struct part *,
+    const char *, const char *, const char *, json_t **);
+
 /* meta.c */
 char *store_meta_get(struct store *, const char *);
 int store_meta_set(struct store *, const char *, const char *);
