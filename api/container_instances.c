@@ -162,6 +162,20 @@ ports_strings(json_t *a, json_t *b)
 
 /* ---- the machine ecsd runs on ---- */
 
+/*
+ * A fact the scheduler learnt from `docker info` (scheduler/engine.c keeps
+ * engine.cpu, engine.memory, engine.version in the meta table), or 0.
+ */
+static long long
+engine_fact(struct req *r, const char *key)
+{
+	char *v = store_meta_get(r->store, key);
+	long long n = v != NULL ? atoll(v) : 0;
+
+	free(v);
+	return n;
+}
+
 static long long
 host_memory_mib(void)
 {
@@ -250,7 +264,8 @@ instances_ensure_local(struct req *r, const char *cluster)
 {
 	struct instance_row row;
 	json_t *ports, *res;
-	char id[33], rest[300];
+	char id[33], rest[300], *docker_version;
+	long long cpu, mem;
 	int rc;
 
 	if (store_instance_local(r->store, &r->part, cluster, &row) == STORE_OK) {
@@ -267,8 +282,12 @@ instances_ensure_local(struct req *r, const char *cluster)
 		snprintf(buf, sizeof buf, "%d", agent_ports[i]);
 		json_array_append_new(ports, json_string(buf));
 	}
-	res = json_pack("[o, o, o, o]", resource_int("CPU", host_cpu_units()),
-	    resource_int("MEMORY", host_memory_mib()),
+	cpu = engine_fact(r, "engine.cpu");
+	mem = engine_fact(r, "engine.memory");
+	docker_version = store_meta_get(r->store, "engine.version");
+	res = json_pack("[o, o, o, o]", resource_int("CPU", cpu > 0 ? cpu :
+	    host_cpu_units()), resource_int("MEMORY", mem > 0 ? mem :
+	    host_memory_mib()),
 	    resource_set("PORTS", ports), resource_set("PORTS_UDP", json_array()));
 	row.id = id;
 	row.arn = arn_make(&r->part, "container-instance", rest);
@@ -280,6 +299,10 @@ instances_ensure_local(struct req *r, const char *cluster)
 	    "versionInfo", "agentVersion", ECSD_VERSION, "agentHash", "ecsd",
 	    "registeredResources", res, "status", "ACTIVE", "agentConnected", 1,
 	    "registeredAt", r->now, "attachments");
+	if (docker_version != NULL)
+		json_object_set_new(json_object_get(row.doc, "versionInfo"),
+		    "dockerVersion", json_string(docker_version));
+	free(docker_version);
 	rc = store_instance_insert(r->store, &r->part, cluster, &row);
 	if (rc == STORE_OK)
 		rc = local_attributes(r, cluster, row.arn);

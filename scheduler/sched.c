@@ -306,6 +306,7 @@ event_cb(void *arg, const struct docker_event *ev)
 		s->engine_up = 1;
 		s->pause_ready = 0;   /* the engine may have lost it */
 		ensure_pause(s);
+		engine_refresh(s);
 		resync(s);
 		sched_kick(s);
 		break;

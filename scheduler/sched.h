@@ -52,6 +52,7 @@ struct sched {
 	unsigned ticks;           /* how many periodic timer runs */
 	json_t *oom;              /* Docker ids that were OOM-killed */
 	struct trun *runs;        /* tasks with a chain in flight */
+	const void *engine_facts; /* engine.c, during a refresh only */
 	int closing;
 	int open_handles;
 	void (*closed_cb)(void *);
@@ -75,6 +76,9 @@ int task_observe(struct sched *, struct task_row *, const char *,
     const char *, int, int);
 int task_check_vanished(struct sched *, struct task_row *, json_t *);
 json_t *doc_container(json_t *, const char *);
+
+/* engine.c */
+void engine_refresh(struct sched *);
 
 /* pause_image.c */
 unsigned char *pause_image_tar(size_t *);

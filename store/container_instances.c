@@ -324,3 +324,48 @@ store_instance_usage(struct store *st, const struct part *p,
 		return STORE_ERR;
 	return usage_ports(st, p, cluster, id, u);
 }
+
+/*
+ * Calls cb for every registered local-engine instance in every partition
+ * (the scheduler refreshes them from `docker info`). Rows are read first,
+ * so cb may save.
+ */
+int
+store_instances_local_each(struct store *st, void (*cb)(void *,
+    const struct part *, const char *, struct instance_row *), void *arg)
+{
+	static const char sql[] =
+	    "SELECT id, arn, status, local, registered_at, doc, account, region, "
+	    "cluster FROM container_instances WHERE local = 1 "
+	    "AND status IN ('ACTIVE', 'DRAINING')";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	struct found {
+		struct instance_row row;
+		char *account, *region, *cluster;
+	} *all = NULL;
+	size_t n = 0, cap = 0;
+
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			all = xrealloc(all, cap * sizeof *all);
+		}
+		row_read(s, &all[n].row);
+		all[n].account = column_dup(s, 6);
+		all[n].region = column_dup(s, 7);
+		all[n].cluster = column_dup(s, 8);
+		n++;
+	}
+	sqlite3_reset(s);
+	for (size_t i = 0; i < n; i++) {
+		struct part p = { all[i].account, all[i].region };
+
+		cb(arg, &p, all[i].cluster, &all[i].row);
+		store_instance_row_free(&all[i].row);
+		free(all[i].account);
+		free(all[i].region);
+		free(all[i].cluster);
+	}
+	free(all);
+	return STORE_OK;
+}

@@ -167,6 +167,8 @@ struct instance_usage {
 };
 void store_instance_row_free(struct instance_row *);
 void store_instance_rows_free(struct instance_row *, size_t);
+int store_instances_local_each(struct store *, void (*)(void *,
+    const struct part *, const char *, struct instance_row *), void *);
 int store_instance_insert(struct store *, const struct part *, const char *,
     const struct instance_row *);
 int store_instance_save(struct store *, const struct part *, const char *,

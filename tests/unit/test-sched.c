@@ -378,3 +378,42 @@ TEST(sched_reset_removes_every_container)
 	free(resp.body);
 	ASSERT(run_until_pred(no_containers, NULL, 5000));
 }
+
+static int
+instance_cpu_is(void *arg)
+{
+	json_t *list = unit_call("ListContainerInstances", "{\"cluster\":\"c\"}",
+	    NULL), *doc, *res, *r;
+	char body[400];
+	long long want = *(long long *)arg, cpu = -1;
+	size_t i;
+
+	snprintf(body, sizeof body, "{\"cluster\":\"c\",\"containerInstances\":"
+	    "[\"%s\"]}", json_string_value(json_array_get(json_object_get(list,
+	    "containerInstanceArns"), 0)));
+	doc = unit_call("DescribeContainerInstances", body, NULL);
+	res = json_object_get(json_array_get(json_object_get(doc,
+	    "containerInstances"), 0), "registeredResources");
+	json_array_foreach(res, i, r)
+		if (strcmp(json_string_value(json_object_get(r, "name")), "CPU") == 0)
+			cpu = json_integer_value(json_object_get(r, "integerValue"));
+	json_decref(doc);
+	json_decref(list);
+	return cpu == want;
+}
+
+TEST(sched_local_instance_takes_the_engines_resources)
+{
+	long long want = 8 * 1024;
+	json_t *info = json_pack("{s:i, s:I, s:s}", "NCPU", 8, "MemTotal",
+	    (json_int_t)8 << 30, "ServerVersion", "99.1");
+
+	setup();
+	docker_fake_set_info(fake, info);
+	json_decref(info);
+	stop_sched();
+	start_sched();   /* a new connection asks docker info again */
+	ASSERT(run_until_pred(instance_cpu_is, &want, 5000));
+	/* a cluster made afterwards registers with the same facts */
+	json_decref(unit_call("CreateCluster", "{\"clusterName\":\"d\"}", NULL));
+}
