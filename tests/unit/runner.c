@@ -67,6 +67,9 @@ main(int argc, char **argv)
 	int passed = 0, failed = 0, found = 0;
 
 	xjson_init();
+	/* Daemon log lines only on request: ECSD_TEST_LOG=debug|info|warn. */
+	log_set_level(getenv("ECSD_TEST_LOG") ? getenv("ECSD_TEST_LOG") :
+	    "error");
 	if (argc > 1 && strcmp(argv[1], "--coverage") == 0)
 		return coverage_print();
 	for (struct unit_test *t = tests; t != NULL; t = t->next) {
