@@ -330,20 +330,23 @@ store_service_history_clear(struct store *st, const struct part *p,
 /*
  * Calls cb for every task of service `name` that is not STOPPED, and for
  * those that became STOPPED after `since` (stopped_at > since), in
- * (created_at, id) order. Rows are read first, so cb may save tasks.
+ * (created_at, id) order, with the task's stopped_at (0 when it is not
+ * STOPPED). Rows are read first, so cb may save tasks.
  */
 int
 store_service_tasks(struct store *st, const struct part *p,
     const char *cluster, const char *name, double since,
-    void (*cb)(void *, struct task_row *), void *arg)
+    void (*cb)(void *, struct task_row *, double), void *arg)
 {
 	static const char sql[] =
-	    "SELECT account, region, cluster, id, arn, doc, spec FROM tasks "
+	    "SELECT account, region, cluster, id, arn, doc, spec, "
+	    "coalesce(stopped_at, 0) FROM tasks "
 	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 "
 	    "AND service = ?4 AND (last_status <> 'STOPPED' OR stopped_at > ?5) "
 	    "ORDER BY created_at, id";
 	sqlite3_stmt *s = store_stmt(st, sql);
 	struct task_row *rows = NULL;
+	double *stopped = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
@@ -357,8 +360,9 @@ store_service_tasks(struct store *st, const struct part *p,
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			rows = xrealloc(rows, cap * sizeof *rows);
+			stopped = xrealloc(stopped, cap * sizeof *stopped);
 		}
-		r = &rows[n++];
+		r = &rows[n];
 		r->account = column_dup(s, 0);
 		r->region = column_dup(s, 1);
 		r->cluster = column_dup(s, 2);
@@ -366,6 +370,7 @@ store_service_tasks(struct store *st, const struct part *p,
 		r->arn = column_dup(s, 4);
 		r->doc = store_column_json(s, 5);
 		r->spec = store_column_json(s, 6);
+		stopped[n++] = sqlite3_column_double(s, 7);
 	}
 	sqlite3_reset(s);
 	rc = rc == SQLITE_DONE ? STORE_OK : STORE_ERR;
@@ -373,10 +378,11 @@ store_service_tasks(struct store *st, const struct part *p,
 		log_error("store: %s", store_errmsg(st));
 	for (size_t i = 0; i < n; i++) {
 		if (rc == STORE_OK)
-			cb(arg, &rows[i]);
+			cb(arg, &rows[i], stopped[i]);
 		store_task_row_free(&rows[i]);
 	}
 	free(rows);
+	free(stopped);
 	return rc;
 }
 

@@ -221,7 +221,8 @@ int store_services_expire(struct store *, double);
 int store_service_history_clear(struct store *, const struct part *,
     const char *, const char *);
 int store_service_tasks(struct store *, const struct part *, const char *,
-    const char *, double, void (*)(void *, struct task_row *), void *);
+    const char *, double, void (*)(void *, struct task_row *, double),
+    void *);
 int store_service_deployment_put(struct store *, const struct part *,
     const char *, const char *, const char *, const char *, json_t *);
 int store_service_deployment_get(struct store *, const struct part *,

@@ -345,8 +345,9 @@ svc_task(const char *id, const char *service, const char *by,
 }
 
 static void
-ids_cb(void *arg, struct task_row *row)
+ids_cb(void *arg, struct task_row *row, double stopped_at)
 {
+	ASSERT(strcmp(row->id, "t2") == 0 ? stopped_at > 0 : stopped_at == 0);
 	json_array_append_new(arg, json_string(row->id));
 }
 
