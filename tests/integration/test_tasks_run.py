@@ -162,6 +162,20 @@ class RunTask(ecsd.DockerTestCase):
                           if c["name"] == "watch" and c["lastStatus"] == "RUNNING"],
                  what="watch to start after app")
 
+    def test_depends_on_complete_accepts_any_exit_code(self):
+        td = self.register("complete", [
+            container("job", "exit 5", essential=False),
+            container("app", "sleep 300", dependsOn=[
+                {"containerName": "job", "condition": "COMPLETE"}])])
+        arn = self.run_one(td)["taskArn"]
+        t = self.wait_status(arn, CLUSTER, "RUNNING")
+        by = {c["name"]: c for c in t["containers"]}
+        self.assertEqual(by["job"]["exitCode"], 5)
+        job = json.loads(docker("inspect", by["job"]["runtimeId"]))[0]
+        app = json.loads(docker("inspect", by["app"]["runtimeId"]))[0]
+        self.assertGreaterEqual(app["State"]["StartedAt"],
+                                job["State"]["FinishedAt"])
+
     def test_depends_on_success_failure_fails_the_task(self):
         td = self.register("badinit", [
             container("init", "exit 4", essential=False),
