@@ -529,6 +529,35 @@ build_misc_host(const struct spec_task *t, json_t *cdef, json_t *host)
 	json_decref(links);
 }
 
+/*
+ * Logs stay in Docker, but what awslogs would have used is recorded on the
+ * container (labels ecsd.awslogs-group and ecsd.awslogs-stream), with the
+ * stream named as ECS names it: <prefix>/<container name>/<task id>.
+ */
+static void
+awslogs_labels(const struct spec_task *t, json_t *cdef, json_t *labels)
+{
+	json_t *log = json_object_get(cdef, "logConfiguration");
+	json_t *opts = json_object_get(log, "options");
+	const char *group = json_string_value(json_object_get(opts,
+	    "awslogs-group"));
+	const char *prefix = json_string_value(json_object_get(opts,
+	    "awslogs-stream-prefix"));
+	char *stream;
+
+	if (json_string_value(json_object_get(log, "logDriver")) == NULL ||
+	    strcmp(json_string_value(json_object_get(log, "logDriver")),
+	    "awslogs") != 0 || group == NULL)
+		return;
+	json_object_set_new(labels, "ecsd.awslogs-group", json_string(group));
+	if (prefix == NULL)
+		return;
+	xasprintf(&stream, "%s/%s/%s", prefix, json_string_value(json_object_get(
+	    cdef, "name")), t->task_id);
+	json_object_set_new(labels, "ecsd.awslogs-stream", json_string(stream));
+	free(stream);
+}
+
 static void
 set_str(json_t *dst, const char *dkey, json_t *src, const char *skey)
 {
@@ -585,6 +614,7 @@ spec_container(const struct spec_task *t, json_t *cdef, json_t **out,
 		json_decref(labels);
 		labels = json_object();
 	}
+	awslogs_labels(t, cdef, labels);
 	ecs_labels = spec_labels(t, name);
 	json_object_update(labels, ecs_labels);   /* ours win, as the agent's do */
 	json_decref(ecs_labels);

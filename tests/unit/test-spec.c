@@ -107,7 +107,8 @@ TEST(spec_container_bridge_fields)
 	    "{\"add\":[\"NET_ADMIN\"],\"drop\":[\"MKNOD\"]},\"sharedMemorySize\":"
 	    "64,\"tmpfs\":[{\"containerPath\":\"/t\",\"size\":16,"
 	    "\"mountOptions\":[\"noexec\"]}]},"
-	    "\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{}}}]}");
+	    "\"logConfiguration\":{\"logDriver\":\"awslogs\",\"options\":{"
+	    "\"awslogs-group\":\"/ecs/web\",\"awslogs-stream-prefix\":\"ecs\"}}}]}");
 	struct spec_task t = task(def, "bridge");
 	json_t *body, *host;
 	char *err = NULL;
@@ -174,6 +175,11 @@ TEST(spec_container_bridge_fields)
 	    "Healthcheck"), "Retries")), 2);
 	ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(host,
 	    "LogConfig"), "Type")), "json-file");
+	ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(body,
+	    "Labels"), "ecsd.awslogs-group")), "/ecs/web");
+	ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(body,
+	    "Labels"), "ecsd.awslogs-stream")),
+	    "ecs/web/0123456789abcdef0123456789abcdef");
 	json_decref(body);
 	json_decref(def);
 }
