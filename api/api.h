@@ -261,4 +261,13 @@ int op_stop_task(struct req *);
 int op_describe_tasks(struct req *);
 int op_list_tasks(struct req *);
 
+/* task_sets.c */
+int task_sets_refresh(struct req *, const char *, json_t *);
+int task_sets_reconcile(struct req *, struct service_row *, int *);
+int op_create_task_set(struct req *);
+int op_update_task_set(struct req *);
+int op_delete_task_set(struct req *);
+int op_describe_task_sets(struct req *);
+int op_update_service_primary_task_set(struct req *);
+
 #endif

@@ -237,6 +237,18 @@ int store_service_revision_put(struct store *, const struct part *,
 int store_service_revision_get(struct store *, const struct part *,
     const char *, const char *, const char *, json_t **);
 
+/* task_sets.c - a task set's tasks (task sets live in their service's
+ * taskSets[]; api/task_sets.c) */
+struct task_set_counts {
+	int running;              /* wanted and RUNNING */
+	int pending;              /* wanted, not RUNNING yet */
+	int stopping;             /* asked to stop, not STOPPED yet */
+};
+int store_task_set_counts(struct store *, const struct part *, const char *,
+    const char *, struct task_set_counts *);
+int store_task_set_wanted(struct store *, const struct part *, const char *,
+    const char *, json_t *);
+
 /* meta.c */
 char *store_meta_get(struct store *, const char *);
 int store_meta_set(struct store *, const char *, const char *);
