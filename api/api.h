@@ -254,6 +254,42 @@ int op_register_container_instance(struct req *);
 int op_deregister_container_instance(struct req *);
 int op_update_container_instances_state(struct req *);
 
+/* services.c */
+/* A new PRIMARY deployment of a service (services_deploy). */
+struct services_deploy {
+	const char *cluster;      /* cluster name */
+	json_t *svc;              /* the Service document, changed in place */
+	json_t *state;            /* its scheduler state, changed in place */
+	json_t *cfg;              /* what it runs: taskDefinition, launchType or
+	                           * capacityProviderStrategy, platformVersion,
+	                           * platformFamily, networkConfiguration,
+	                           * loadBalancers, serviceRegistries,
+	                           * containerImages */
+	double now;
+	const char *rollback_sd;  /* service deployment rolling back, or NULL */
+	const char *reason;       /* why it rolls back */
+};
+int services_deploy(struct store *, const struct part *,
+    struct services_deploy *);
+void services_deployment_id_new(char *, size_t);
+void services_event_add(json_t *, double, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+json_t *services_deployment_find(json_t *, const char *);
+char *services_revision_arn(const struct part *, const char *, const char *,
+    const char *);
+int services_counts_refresh(struct store *, const struct part *,
+    const char *, json_t *);
+int services_breaker_threshold(int);
+int op_create_service(struct req *);
+int op_update_service(struct req *);
+int op_delete_service(struct req *);
+int op_describe_services(struct req *);
+int op_list_services(struct req *);
+int op_list_service_deployments(struct req *);
+int op_describe_service_deployments(struct req *);
+int op_describe_service_revisions(struct req *);
+int op_stop_service_deployment(struct req *);
+
 /* tasks.c */
 int op_run_task(struct req *);
 int op_start_task(struct req *);
