@@ -306,4 +306,7 @@ int op_delete_task_set(struct req *);
 int op_describe_task_sets(struct req *);
 int op_update_service_primary_task_set(struct req *);
 
+/* services_ns.c */
+int op_list_services_by_namespace(struct req *);
+
 #endif

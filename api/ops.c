@@ -101,7 +101,7 @@ const struct op ops_table[] = {
 	  .help = "This operation lists all the service deployments that meet the specified filter criteria." },
 	{ .name = "ListServices", .fn = op_list_services,
 	  .help = "Returns a list of services." },
-	{ .name = "ListServicesByNamespace",
+	{ .name = "ListServicesByNamespace", .fn = op_list_services_by_namespace,
 	  .help = "This operation lists all of the services that are associated with a Cloud Map namespace." },
 	{ .name = "ListTagsForResource", .fn = op_list_tags_for_resource,
 	  .help = "List the tags for an Amazon ECS resource." },
