@@ -78,6 +78,7 @@ pass(struct sched *s)
 	if (s->closing)
 		return;
 	s->passes++;
+	services_pass(s);
 	if (unsettled(s, &c) != 0)
 		return;
 	for (size_t i = 0; i < c.n; i++)
@@ -97,9 +98,20 @@ sched_kick(void *arg)
 {
 	struct sched *s = arg;
 
-	if (s == NULL || s->closing || uv_is_active((uv_handle_t *)&s->kick_timer))
+	if (s == NULL || s->closing || (uv_is_active((uv_handle_t *)
+	    &s->kick_timer) && uv_timer_get_due_in(&s->kick_timer) == 0))
 		return;
 	uv_timer_start(&s->kick_timer, kick_cb, 0, 0);
+}
+
+/* Asks for a pass within ms unless one is due sooner (services in motion). */
+void
+sched_kick_after(struct sched *s, unsigned ms)
+{
+	if (s == NULL || s->closing || (uv_is_active((uv_handle_t *)
+	    &s->kick_timer) && uv_timer_get_due_in(&s->kick_timer) <= ms))
+		return;
+	uv_timer_start(&s->kick_timer, kick_cb, ms, 0);
 }
 
 /* ---- resync ---------------------------------------------------------- */

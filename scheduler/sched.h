@@ -63,6 +63,7 @@ struct sched {
 struct sched *sched_new(uv_loop_t *, struct store *, struct docker *,
     const struct config *, char **);
 void sched_kick(void *);
+void sched_kick_after(struct sched *, unsigned);
 void sched_reset(void *);
 const char *sched_owner(const struct sched *);
 void sched_close(struct sched *, void (*)(void *), void *);
@@ -79,6 +80,27 @@ json_t *doc_container(json_t *, const char *);
 
 /* engine.c */
 void engine_refresh(struct sched *);
+
+/* services.c - the service scheduler (notes/services-contract.md) */
+/* What a service has, for services_plan. */
+struct rollout {
+	int desired;              /* desiredCount (0 while DRAINING) */
+	int min_pct, max_pct;     /* minimumHealthyPercent, maximumPercent */
+	int primary_up;           /* PRIMARY tasks desired RUNNING, not STOPPED */
+	int primary_healthy;      /* of those, RUNNING and healthy */
+	int old_up, old_healthy;  /* the same for older deployments */
+	int live;                 /* every task not STOPPED, stopping ones too */
+};
+/* What services_plan decides. */
+struct rollout_plan {
+	int start;                /* PRIMARY tasks to start */
+	int stop_primary;         /* PRIMARY tasks above desiredCount */
+	int stop_old_unhealthy;   /* older tasks not (yet) healthy */
+	int stop_old_healthy;     /* healthy older tasks the minimum allows */
+};
+void services_plan(const struct rollout *, struct rollout_plan *);
+int services_backoff_seconds(int);
+void services_pass(struct sched *);
 
 /* pause_image.c */
 unsigned char *pause_image_tar(size_t *);
