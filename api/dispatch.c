@@ -166,6 +166,13 @@ parse_body(struct req *r, const char *body, size_t len)
 		i++;
 	if (i == len)
 		return json_object();   /* an empty body means no parameters */
+	/* JSON text never holds a raw NUL, and jansson swallows one that
+	 * follows a number or a literal ({"a":1<NUL>} loads as {"a":1}). */
+	if (memchr(body, '\0', len) != NULL) {
+		api_fail(r, ECS_ERR_CLIENT, "The request body is not valid JSON: "
+		    "it contains a NUL byte.");
+		return NULL;
+	}
 	if (json_depth(body, len) > MAX_DEPTH) {
 		api_fail(r, ECS_ERR_CLIENT, "The request body nests deeper than %d "
 		    "levels.", MAX_DEPTH);

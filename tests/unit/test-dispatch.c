@@ -106,3 +106,34 @@ TEST(dispatch_non_utf8_target_is_a_clear_error)
 	json_decref(doc);
 	free(resp.body);
 }
+
+/* jansson loads {"a":1<NUL>} as {"a":1}: a raw NUL anywhere is refused. */
+TEST(dispatch_raw_nul_is_not_json)
+{
+	static const struct {
+		const char *body;
+		size_t len;
+	} bodies[] = {
+		{ "{\"maxResults\":1\0}", 17 },
+		{ "{\"maxResults\":1\0,\"a\":2}", 24 },
+		{ "{\"a\":true\0}", 11 },
+		{ "{}\0", 3 },
+		{ "\0{}", 3 },
+	};
+
+	unit_store_setup();
+	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		struct api_response resp = { 0 };
+		json_t *doc;
+
+		api_handle("AmazonEC2ContainerServiceV20141113.ListClusters", NULL,
+		    bodies[i].body, bodies[i].len, &resp);
+		ASSERT_INT_EQ(resp.status, 400);
+		doc = json_loadb(resp.body, resp.len, 0, NULL);
+		ASSERT_STR_EQ(unit_error_type(doc), "ClientException");
+		ASSERT(strstr(json_string_value(json_object_get(doc, "message")),
+		    "NUL byte") != NULL);
+		json_decref(doc);
+		free(resp.body);
+	}
+}
