@@ -394,8 +394,17 @@ services_deploy(struct store *st, const struct part *p,
 		goto out;
 	json_object_set_new(sdeps, id, json_pack("{s:s}", "serviceDeployment",
 	    sdid));
-	set_or_del(svc, "taskDefinition", json_object_get(d->cfg,
-	    "taskDefinition"));
+	/* a new task definition ends the start back-off */
+	if (!same(str(svc, "taskDefinition"), str(d->cfg, "taskDefinition"))) {
+		json_object_del(d->state, "failures");
+		json_object_del(d->state, "backoffUntil");
+	}
+	for (i = 0; i < sizeof cfg_keys / sizeof cfg_keys[0]; i++)
+		set_or_del(svc, cfg_keys[i], json_object_get(d->cfg, cfg_keys[i]));
+	json_object_set_new(svc, "loadBalancers", json_deep_copy(
+	    json_object_get(rev, "loadBalancers")));
+	json_object_set_new(svc, "serviceRegistries", json_deep_copy(
+	    json_object_get(rev, "serviceRegistries")));
 	json_object_set(svc, "currentServiceDeployment",
 	    json_object_get(sd, "serviceDeploymentArn"));
 	json_object_set_new(d->state, "steady", json_false());
@@ -480,6 +489,9 @@ service_out(struct req *r, const char *cluster, json_t *doc, int tags)
 	json_t *out = json_deep_copy(doc);
 
 	services_counts_refresh(r->store, &r->part, cluster, out);
+	if (same(str(json_object_get(out, "deploymentController"), "type"),
+	    "EXTERNAL"))
+		task_sets_refresh(r, cluster, out);
 	if (tags) {
 		json_t *t = store_tags_get(r->store, str(out, "serviceArn"));
 
@@ -731,6 +743,28 @@ launch_of(struct req *r, const char *cluster, json_t *cfg, int external)
 	return 0;
 }
 
+/*
+ * serviceConnectConfiguration as the service keeps it: enabled without a
+ * namespace takes the cluster's serviceConnectDefaults namespace, as ECS.
+ */
+static void
+service_connect(struct req *r, const char *cluster, json_t *doc, json_t *v)
+{
+	json_t *scc = json_deep_copy(v), *cdoc = NULL;
+	const char *ns;
+
+	if (json_is_true(json_object_get(scc, "enabled")) &&
+	    str(scc, "namespace") == NULL) {
+		store_cluster_get(r->store, &r->part, cluster, &cdoc);
+		ns = str(json_object_get(cdoc, "serviceConnectDefaults"),
+		    "namespace");
+		if (ns != NULL)
+			json_object_set_new(scc, "namespace", json_string(ns));
+		json_decref(cdoc);
+	}
+	json_object_set_new(doc, "serviceConnectConfiguration", scc);
+}
+
 static char *
 role_arn(struct req *r, const char *role)
 {
@@ -932,7 +966,7 @@ op_create_service(struct req *r)
 		free(role);
 	}
 	if ((v = in_get(r, "serviceConnectConfiguration")) != NULL)
-		json_object_set(doc, "serviceConnectConfiguration", v);
+		service_connect(r, cluster, doc, v);
 	if (external || same(ctl, "CODE_DEPLOY"))
 		json_object_set_new(doc, "taskSets", json_array());
 	state = json_pack("{s:O, s:f, s:{}}", "create", json_null(),
@@ -1019,7 +1053,7 @@ op_update_service(struct req *r)
 	struct service_row row;
 	json_t *doc, *cfg = NULL, *td = NULL, *v, *dc;
 	const char *sched;
-	int rc = -1, redeploy, td_changed = 0, desired_changed = 0;
+	int rc = -1, redeploy, desired_changed = 0;
 
 	if (service_load(r, "service", 1, cluster, sizeof cluster, &row) != 0)
 		goto out;
@@ -1046,7 +1080,7 @@ op_update_service(struct req *r)
 		if (!same(str(cfg, "taskDefinition"), str(td, "taskDefinitionArn"))) {
 			json_object_set(cfg, "taskDefinition",
 			    json_object_get(td, "taskDefinitionArn"));
-			redeploy = td_changed = 1;
+			redeploy = 1;
 		}
 	}
 	if (in_get(r, "capacityProviderStrategy") != NULL &&
@@ -1094,12 +1128,14 @@ op_update_service(struct req *r)
 		static const char *const in_place[] = { "placementConstraints",
 		    "placementStrategy", "healthCheckGracePeriodSeconds",
 		    "enableExecuteCommand", "enableECSManagedTags", "propagateTags",
-		    "availabilityZoneRebalancing", "serviceConnectConfiguration",
-		    "deploymentController", "loadBalancers", "serviceRegistries" };
+		    "availabilityZoneRebalancing", "deploymentController",
+		    "loadBalancers", "serviceRegistries" };
 
 		for (size_t i = 0; i < sizeof in_place / sizeof in_place[0]; i++)
 			if ((v = in_get(r, in_place[i])) != NULL)
 				json_object_set(doc, in_place[i], v);
+		if ((v = in_get(r, "serviceConnectConfiguration")) != NULL)
+			service_connect(r, cluster, doc, v);
 	}
 	if (redeploy) {
 		for (size_t i = 0; i < sizeof cfg_keys / sizeof cfg_keys[0]; i++)
@@ -1111,10 +1147,6 @@ op_update_service(struct req *r)
 		struct services_deploy d = { cluster, doc, row.state, cfg, r->now,
 		    NULL, NULL };
 
-		if (td_changed) {
-			json_object_del(row.state, "failures");
-			json_object_del(row.state, "backoffUntil");
-		}
 		if (services_deploy(r->store, &r->part, &d) != STORE_OK) {
 			api_fail(r, ECS_ERR_SERVER, "The store could not save the "
 			    "deployment: %s", store_errmsg(r->store));
@@ -1515,12 +1547,6 @@ op_stop_service_deployment(struct req *r)
 		if (services_deploy(r->store, &r->part, &dep) != STORE_OK)
 			goto store_err;
 	}
-	for (size_t i = 0; i < sizeof cfg_keys / sizeof cfg_keys[0]; i++)
-		set_or_del(row.doc, cfg_keys[i], json_object_get(cfg, cfg_keys[i]));
-	json_object_set(row.doc, "loadBalancers", json_object_get(cfg,
-	    "loadBalancers"));
-	json_object_set(row.doc, "serviceRegistries", json_object_get(cfg,
-	    "serviceRegistries"));
 	if (store_service_put(r->store, &r->part, cluster, service, row.doc,
 	    row.state) != STORE_OK)
 		goto store_err;
