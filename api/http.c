@@ -7,6 +7,14 @@
  * cap and handed to api_handle (ECS) or admin_handle (/_ecsd/...); both
  * answer synchronously, so a response is queued on the last upload call.
  *
+ * Deadlines: MHD's --connection-timeout only closes a connection that is
+ * silent that long, so a client sending a byte a second would hold one
+ * forever. Every connection is therefore also on a list (conn_cb) with the
+ * time its current request began (accept, or the end of the previous
+ * response); run() shuts down any that has not finished its request
+ * within --connection-timeout, and schedule() wakes it at least every
+ * second while connections are open.
+ *
  * Shutdown: http_stop quiesces (no new connections), waits until no request
  * is in flight (or a grace period ends), then stops MHD and closes handles.
  */
@@ -15,6 +23,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
@@ -33,6 +42,7 @@ struct http {
 	int stopping;             /* http_stop was called */
 	uint64_t stop_deadline;   /* loop time after which we stop anyway */
 	int open_handles;         /* handles still to close */
+	struct conn *conns;       /* every open connection, for deadlines */
 	void (*done)(void *);     /* called once everything is closed */
 	void *done_arg;
 };
@@ -52,6 +62,14 @@ struct body {
 	size_t len;
 	size_t cap;
 	int rejected;             /* over the cap: DISCARD or ANSWERED */
+};
+
+/* One open connection (MHD's socket context), for the request deadline. */
+struct conn {
+	MHD_socket fd;
+	uint64_t since;           /* loop time its current request began */
+	int cut;                  /* shut down for being too slow */
+	struct conn *prev, *next;
 };
 
 static void schedule(struct http *);
@@ -128,6 +146,29 @@ finish(struct MHD_Connection *c, const char *url, const char *method,
 }
 
 static enum MHD_Result
+count_length_cb(void *cls, enum MHD_ValueKind kind, const char *name,
+    const char *value)
+{
+	int *n = cls;
+
+	(void)kind;
+	(void)value;
+	if (name != NULL && strcasecmp(name, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		(*n)++;
+	return MHD_YES;
+}
+
+/* How many Content-Length lines the request has (MHD reads the first). */
+static int
+content_lengths(struct MHD_Connection *c)
+{
+	int n = 0;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_length_cb, &n);
+	return n;
+}
+
+static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **con_cls)
@@ -141,6 +182,13 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		b = xcalloc(1, sizeof *b);
 		*con_cls = b;
 		h->in_flight++;
+		if (content_lengths(c) > 1) {
+			/* Which one frames the body is what request smuggling
+			 * plays on: refuse them both. */
+			b->rejected = ANSWERED;
+			return send_error(c, 400, "ClientException", "The request "
+			    "has more than one Content-Length header.");
+		}
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL) {
@@ -195,15 +243,76 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct http *h = cls;
 	struct body *b = *con_cls;
+	const union MHD_ConnectionInfo *ci;
 
-	(void)c;
 	(void)toe;
+	/* The next request on this connection gets its own deadline. */
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci != NULL && ci->socket_context != NULL)
+		((struct conn *)ci->socket_context)->since =
+		    uv_now(h->timer.loop);
 	if (b == NULL)
 		return;
 	free(b->buf);
 	free(b);
 	*con_cls = NULL;
 	h->in_flight--;
+}
+
+/* Keeps h->conns: every connection from accept to close. */
+static void
+conn_cb(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+	struct conn *k = *socket_context;
+	const union MHD_ConnectionInfo *ci;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k = xcalloc(1, sizeof *k);
+		k->fd = ci != NULL ? ci->connect_fd : MHD_INVALID_SOCKET;
+		k->since = uv_now(h->timer.loop);
+		k->next = h->conns;
+		if (h->conns != NULL)
+			h->conns->prev = k;
+		h->conns = k;
+		*socket_context = k;
+		return;
+	}
+	if (k == NULL)
+		return;
+	if (k->prev != NULL)
+		k->prev->next = k->next;
+	else
+		h->conns = k->next;
+	if (k->next != NULL)
+		k->next->prev = k->prev;
+	free(k);
+	*socket_context = NULL;
+}
+
+/*
+ * Shuts down every connection whose request has taken longer than
+ * --connection-timeout; MHD then sees the end of the stream and closes it
+ * the ordinary way (completed_cb, conn_cb).
+ */
+static void
+reap(struct http *h)
+{
+	uint64_t now = uv_now(h->timer.loop);
+	uint64_t limit = (uint64_t)h->cfg->conn_timeout * 1000;
+
+	if (limit == 0)
+		return;   /* --connection-timeout 0: no deadline, as for MHD */
+	for (struct conn *k = h->conns; k != NULL; k = k->next) {
+		if (k->cut || k->fd == MHD_INVALID_SOCKET || now - k->since < limit)
+			continue;
+		log_debug("http: a request took longer than %d s: closing its "
+		    "connection", h->cfg->conn_timeout);
+		shutdown(k->fd, SHUT_RDWR);
+		k->cut = 1;
+	}
 }
 
 static void
@@ -252,6 +361,7 @@ finish_stop(struct http *h)
 static void
 run(struct http *h)
 {
+	reap(h);
 	MHD_run(h->mhd);
 	if (h->stopping && (h->in_flight == 0 ||
 	    uv_now(h->timer.loop) >= h->stop_deadline)) {
@@ -281,15 +391,18 @@ schedule(struct http *h)
 	MHD_UNSIGNED_LONG_LONG ms;
 
 	if (MHD_get_timeout(h->mhd, &ms) != MHD_YES) {
-		if (!h->stopping) {
+		if (!h->stopping && h->conns == NULL) {
 			uv_timer_stop(&h->timer);
 			return;
 		}
-		ms = 100;
+		ms = 1000;
 	}
-	/* While stopping, look at in_flight often even if MHD has no timeout. */
+	/* While stopping, look at in_flight often even if MHD has no timeout;
+	 * while connections are open, look at their deadlines every second. */
 	if (h->stopping && ms > 100)
 		ms = 100;
+	if (h->conns != NULL && ms > 1000)
+		ms = 1000;
 	uv_timer_start(&h->timer, timer_cb, ms, 0);
 }
 
@@ -336,6 +449,7 @@ http_start(uv_loop_t *loop, const struct config *cfg, char **err)
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log_cb, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, conn_cb, h,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
