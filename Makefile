@@ -7,7 +7,7 @@
 #   make docs    regenerate docs/api-coverage.md from the operation table
 
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libuv libcurl
+PKGS := libmicrohttpd jansson sqlite3 libuv libcurl libcrypto
 BUILD ?= build
 # CFLAGS and LDFLAGS are the user's (e.g. sanitizers); what ecsd needs is
 # added on top, so a command-line CFLAGS cannot drop it.

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "../daemon/daemon.h"
 #include "../store/store.h"
@@ -96,9 +97,28 @@ struct api_response {
 	size_t len;
 	char request_id[37];      /* x-amzn-RequestId */
 };
+/* One header line of a request, as sent. */
+struct api_header {
+	const char *name;
+	const char *value;
+};
+/* One HTTP request as http.c received it: everything SigV4 signs. */
+struct api_request {
+	const char *method;       /* "POST" */
+	const char *path;         /* request path as sent, still percent-encoded */
+	const char *query;        /* what followed '?', as sent; "" when none */
+	const struct api_header *headers; /* every header line, in order */
+	size_t n_headers;
+	const char *body;
+	size_t len;
+};
+#define API_MAX_HEADERS 128       /* header lines a request may carry */
 void api_init(struct store *, const struct config *, void (*)(void *), void *);
 void api_handle(const char *target, const char *authorization,
     const char *body, size_t len, struct api_response *);
+void api_handle_request(const struct api_request *, struct api_response *);
+int api_authorize(const struct api_request *, struct api_response *);
+const char *api_request_header(const struct api_request *, const char *);
 int api_fail(struct req *, enum ecs_error, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 const char *api_error_name(enum ecs_error);
@@ -253,6 +273,37 @@ int op_describe_container_instances(struct req *);
 int op_register_container_instance(struct req *);
 int op_deregister_container_instance(struct req *);
 int op_update_container_instances_state(struct req *);
+
+/* sigv4.c - AWS Signature Version 4 verification (--auth-keys) */
+struct sigv4_result {
+	const char *type;         /* exception name when verification failed */
+	int status;               /* its HTTP status */
+	char msg[1024];           /* its message */
+	char access_key[129];     /* the caller's access key id */
+	char region[32];          /* the credential scope's region */
+	char account[13];         /* the key's account; "" means --account */
+};
+int sigv4_keys_load(const char *, char **);
+int sigv4_keys_parse(json_t *, char **);
+void sigv4_keys_free(void);
+int sigv4_enabled(void);
+int sigv4_verify(const struct api_request *, const char *, time_t,
+    struct sigv4_result *);
+char *sigv4_canonical_request(const struct api_request *, const char *,
+    const char *);
+char *sigv4_string_to_sign(const char *, const char *, const char *);
+void sigv4_signature(const char *, const char *, const char *, const char *,
+    const char *, char *);
+void sigv4_sha256_hex(const void *, size_t, char *);
+void sigv4_hmac_sha256(const void *, size_t, const void *, size_t,
+    unsigned char *);
+int sigv4_time_parse(const char *, time_t *);
+
+/* policy.c - what a task may ask of the host (--deny-privileged, ...) */
+int policy_violation(const struct config *, json_t *, json_t *, char *,
+    size_t);
+int policy_path_allowed(const char *, const char *);
+int policy_check(struct req *, json_t *, json_t *);
 
 /* services.c */
 /* A new PRIMARY deployment of a service (services_deploy). */

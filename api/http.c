@@ -4,8 +4,10 @@
  * MHD runs in external epoll mode: a uv_poll watches MHD's epoll fd and a
  * uv_timer follows MHD_get_timeout (0 means "run again at once", which MHD
  * asks for while it has ready connections). Bodies are collected up to the
- * cap and handed to api_handle (ECS) or admin_handle (/_ecsd/...); both
- * answer synchronously, so a response is queued on the last upload call.
+ * cap and handed, with the raw request target and every header line (what
+ * SigV4 signs), to api_handle_request (ECS) or admin_handle (/_ecsd/...);
+ * both answer synchronously, so a response is queued on the last upload
+ * call. The keys of --auth-keys are loaded here, before anything listens.
  *
  * Deadlines: MHD's --connection-timeout only closes a connection that is
  * silent that long, so a client sending a byte a second would hold one
@@ -56,12 +58,21 @@ struct http {
 #define ANSWERED 2
 #define DISCARD_FACTOR 16
 
-/* Per-request state, MHD's con_cls. */
+/* Per-request state, MHD's con_cls, made when the request line arrives. */
 struct body {
+	char *uri;                /* the request target as sent (SigV4 signs it) */
 	char *buf;
 	size_t len;
 	size_t cap;
+	int started;              /* access_cb has seen the headers */
 	int rejected;             /* over the cap: DISCARD or ANSWERED */
+};
+
+/* Header lines collected for api_request, at most API_MAX_HEADERS. */
+struct headers {
+	struct api_header h[API_MAX_HEADERS];
+	size_t n;
+	int over;                 /* more lines than that */
 };
 
 /* One open connection (MHD's socket context), for the request deadline. */
@@ -121,27 +132,82 @@ too_large(struct http *h, struct MHD_Connection *c)
 }
 
 static enum MHD_Result
+header_cb(void *cls, enum MHD_ValueKind kind, const char *name,
+    const char *value)
+{
+	struct headers *hs = cls;
+
+	(void)kind;
+	if (hs->n == API_MAX_HEADERS) {
+		hs->over = 1;
+		return MHD_NO;
+	}
+	hs->h[hs->n].name = name;
+	hs->h[hs->n].value = value != NULL ? value : "";
+	hs->n++;
+	return MHD_YES;
+}
+
+/*
+ * The request as SigV4 sees it: the raw target split at '?', every header
+ * line (MHD's strings, valid until the response is queued) and the body.
+ * The path and query are cut into path_buf, a copy of b->uri.
+ */
+static void
+request_of(struct MHD_Connection *c, const char *method, struct body *b,
+    struct headers *hs, char *path_buf, struct api_request *hr)
+{
+	char *q = strchr(path_buf, '?');
+	char *frag = strchr(q != NULL ? q : path_buf, '#');
+
+	if (frag != NULL)
+		*frag = '\0';
+	if (q != NULL)
+		*q++ = '\0';
+	hs->n = 0;
+	hs->over = 0;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, header_cb, hs);
+	memset(hr, 0, sizeof *hr);
+	hr->method = method;
+	hr->path = path_buf;
+	hr->query = q != NULL ? q : "";
+	hr->headers = hs->h;
+	hr->n_headers = hs->n;
+	hr->body = b->buf ? b->buf : "";
+	hr->len = b->len;
+}
+
+static enum MHD_Result
 finish(struct MHD_Connection *c, const char *url, const char *method,
     struct body *b)
 {
 	struct api_response resp = { 0 };
+	struct api_request hr;
+	struct headers hs;
+	char *path;
 	enum MHD_Result rc;
-	const char *target, *auth;
+	int admin = strncmp(url, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0;
 
-	if (strncmp(url, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0) {
-		admin_handle(method, url, &resp);
-		rc = send_json(c, resp.status, resp.body, resp.len, resp.request_id);
-		free(resp.body);
-		return rc;
-	}
-	if (strcmp(method, "POST") != 0)
+	if (!admin && strcmp(method, "POST") != 0)
 		return send_error(c, 405, "ClientException", "ECS requests are "
 		    "POST / with an X-Amz-Target header.");
-	target = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Target");
-	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-	api_handle(target, auth, b->buf ? b->buf : "", b->len, &resp);
-	rc = send_json(c, resp.status, resp.body, resp.len, resp.request_id);
+	path = xstrdup(b->uri != NULL ? b->uri : url);
+	request_of(c, method, b, &hs, path, &hr);
+	if (hs.over) {
+		rc = send_error(c, 400, "ClientException", "The request has more "
+		    "header lines than ecsd accepts (128).");
+	} else if (admin) {
+		/* Reading is open; a change (POST /_ecsd/reset) is an API call
+		 * and, with --auth-keys, must be signed like one. */
+		if (strcmp(method, "POST") != 0 || api_authorize(&hr, &resp) == 0)
+			admin_handle(method, url, &resp);
+		rc = send_json(c, resp.status, resp.body, resp.len, resp.request_id);
+	} else {
+		api_handle_request(&hr, &resp);
+		rc = send_json(c, resp.status, resp.body, resp.len, resp.request_id);
+	}
 	free(resp.body);
+	free(path);
 	return rc;
 }
 
@@ -179,9 +245,13 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 
 	(void)version;
 	if (b == NULL) {
+		/* uri_cb always runs first; this is only a safety net. */
 		b = xcalloc(1, sizeof *b);
 		*con_cls = b;
 		h->in_flight++;
+	}
+	if (!b->started) {
+		b->started = 1;
 		if (content_lengths(c) > 1) {
 			/* Which one frames the body is what request smuggling
 			 * plays on: refuse them both. */
@@ -237,6 +307,23 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 	return finish(c, url, method, b);
 }
 
+/*
+ * Called with the request target before MHD parses (and unescapes) it: the
+ * raw text is what SigV4 signs. MHD keeps the return value as con_cls and
+ * calls completed_cb for it in every case.
+ */
+static void *
+uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct http *h = cls;
+	struct body *b = xcalloc(1, sizeof *b);
+
+	(void)c;
+	b->uri = xstrdup(uri != NULL ? uri : "/");
+	h->in_flight++;
+	return b;
+}
+
 static void
 completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -253,6 +340,7 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 		    uv_now(h->timer.loop);
 	if (b == NULL)
 		return;
+	free(b->uri);
 	free(b->buf);
 	free(b);
 	*con_cls = NULL;
@@ -353,6 +441,7 @@ finish_stop(struct http *h)
 	uv_timer_stop(&h->timer);
 	MHD_stop_daemon(h->mhd);
 	h->mhd = NULL;
+	sigv4_keys_free();
 	h->open_handles = 2;
 	uv_close((uv_handle_t *)&h->poll, close_cb);
 	uv_close((uv_handle_t *)&h->timer, close_cb);
@@ -440,6 +529,9 @@ http_start(uv_loop_t *loop, const struct config *cfg, char **err)
 	*err = NULL;
 	if (parse_listen(cfg, &ss, err) != 0)
 		return NULL;
+	if (cfg->auth_keys != NULL && *cfg->auth_keys != '\0' &&
+	    sigv4_keys_load(cfg->auth_keys, err) != 0)
+		return NULL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h = xcalloc(1, sizeof *h);
@@ -448,6 +540,7 @@ http_start(uv_loop_t *loop, const struct config *cfg, char **err)
 	    access_cb, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log_cb, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_cb, h,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, conn_cb, h,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
@@ -458,6 +551,7 @@ http_start(uv_loop_t *loop, const struct config *cfg, char **err)
 	if (h->mhd == NULL) {
 		xasprintf(err, "cannot listen on %s port %d (in use, or not an "
 		    "address of this host)", cfg->listen, cfg->port);
+		sigv4_keys_free();
 		free(h);
 		return NULL;
 	}

@@ -507,6 +507,8 @@ launch_prepare(struct req *r, struct launch *L, int start)
 	    "overrides")) : json_object();
 	if (build_containers(r, L) != 0 || task_size(r, L) != 0)
 		return -1;
+	if (policy_check(r, L->td, L->containers) != 0)
+		return -1;            /* --deny-privileged and friends (policy.c) */
 	task_needs(L);
 	if (by != NULL && strlen(by) > by_max)
 		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "startedBy must be at "

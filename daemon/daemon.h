@@ -30,6 +30,10 @@ struct config {
 	int task_retention;    /* seconds a STOPPED task stays describable */
 	int container_retention; /* seconds before a stopped task's containers go */
 	int reconcile_ms;      /* period of the scheduler's safety-net pass */
+	char *auth_keys;       /* JSON file of SigV4 access keys; "" = no check */
+	int deny_privileged;   /* refuse privileged and host-reaching tasks */
+	char *bind_roots;      /* colon-separated host paths binds may use; "" = any */
+	int deny_host_network; /* refuse networkMode host */
 };
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };

@@ -64,6 +64,20 @@ static const struct option_entry options_table[] = {
 	{ "allow-remote", "ECSD_ALLOW_REMOTE", OPT_BOOL, "false", OFF(allow_remote),
 	  "permit a --listen address beyond loopback (the API can start "
 	  "privileged containers: it is root on this host)" },
+	{ "auth-keys", "ECSD_AUTH_KEYS", OPT_STR, "", OFF(auth_keys),
+	  "JSON file of access key id -> secret (or {secretAccessKey, "
+	  "account}); when set, every request must carry a valid SigV4 "
+	  "signature by one of them (docs/security.md)" },
+	{ "deny-privileged", "ECSD_DENY_PRIVILEGED", OPT_BOOL, "false",
+	  OFF(deny_privileged), "RunTask/StartTask refuse privileged "
+	  "containers, extra capabilities, host devices, pidMode/ipcMode host, "
+	  "unconfined security options and device-backed volumes" },
+	{ "allowed-bind-roots", "ECSD_ALLOWED_BIND_ROOTS", OPT_STR, "",
+	  OFF(bind_roots), "colon-separated absolute host directories that "
+	  "host volumes may mount from (empty: any path)" },
+	{ "deny-host-network", "ECSD_DENY_HOST_NETWORK", OPT_BOOL, "false",
+	  OFF(deny_host_network), "RunTask/StartTask refuse networkMode host "
+	  "(such tasks share the host's loopback, ecsd's API included)" },
 };
 
 #define N_OPTIONS (sizeof options_table / sizeof options_table[0])
@@ -123,6 +137,27 @@ default_data_dir(void)
 	else
 		dir = xstrdup("./ecsd-data");
 	return dir;
+}
+
+/* Every --allowed-bind-roots entry is an absolute path. */
+static int
+check_bind_roots(const char *roots, char **err)
+{
+	const char *p = roots;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ":");
+
+		if (len > 0 && p[0] != '/') {
+			xasprintf(err, "--allowed-bind-roots wants absolute paths "
+			    "separated by ':', not '%.*s'", (int)len, p);
+			return -1;
+		}
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return 0;
 }
 
 static const struct option_entry *
@@ -213,6 +248,8 @@ options_parse(struct config *cfg, int argc, char **argv, char **err)
 		xasprintf(err, "--account wants 12 digits, not '%s'", cfg->account);
 		return -1;
 	}
+	if (check_bind_roots(cfg->bind_roots, err) != 0)
+		return -1;
 	if (cfg->port > 65535) {
 		xasprintf(err, "--port %d is not a TCP port", cfg->port);
 		return -1;

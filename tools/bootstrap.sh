@@ -11,7 +11,8 @@ test_deps=0
 
 need_pkgs=""
 for p in libmicrohttpd-dev:libmicrohttpd libjansson-dev:jansson \
-         libsqlite3-dev:sqlite3 libuv1-dev:libuv libcurl4-openssl-dev:libcurl; do
+         libsqlite3-dev:sqlite3 libuv1-dev:libuv libcurl4-openssl-dev:libcurl \
+         libssl-dev:libcrypto; do
 	deb=${p%%:*}; pc=${p##*:}
 	pkg-config --exists "$pc" 2>/dev/null || need_pkgs="$need_pkgs $deb"
 done
