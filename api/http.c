@@ -21,8 +21,10 @@
  * is in flight (or a grace period ends), then stops MHD and closes handles.
  */
 #include <arpa/inet.h>
+#include <glob.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -518,6 +520,36 @@ parse_listen(const struct config *cfg, struct sockaddr_storage *ss,
 	return -1;
 }
 
+/*
+ * Containers on a Docker bridge cannot reach the host's loopback, where
+ * ecsd listens by default, unless the kernel routes 127/8 off loopback:
+ * net.ipv4.conf.<if>.route_localnet=1 (dockerd sets it on its bridge when
+ * run with --userland-proxy=false). Then a container that crafts packets
+ * (NET_RAW is in Docker's default set) can reach 127.0.0.1: say so.
+ */
+static void
+warn_route_localnet(void)
+{
+	glob_t g;
+
+	if (glob("/proc/sys/net/ipv4/conf/*/route_localnet", 0, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		FILE *f = fopen(g.gl_pathv[i], "r");
+		int on = 0;
+
+		if (f == NULL)
+			continue;
+		on = fgetc(f) == '1';
+		fclose(f);
+		if (on)
+			log_warn("%s is 1: containers on that network may reach "
+			    "127.0.0.1, ecsd's API included (docs/security.md)",
+			    g.gl_pathv[i]);
+	}
+	globfree(&g);
+}
+
 struct http *
 http_start(uv_loop_t *loop, const struct config *cfg, char **err)
 {
@@ -564,6 +596,9 @@ http_start(uv_loop_t *loop, const struct config *cfg, char **err)
 	h->timer.data = h;
 	uv_poll_start(&h->poll, UV_READABLE, poll_cb);
 	schedule(h);
+	if (ss.ss_family == AF_INET6 ? strcmp(cfg->listen, "::1") == 0 :
+	    strncmp(cfg->listen, "127.", 4) == 0)
+		warn_route_localnet();
 	return h;
 }
 

@@ -363,6 +363,23 @@ class Policy(unittest.TestCase):
         self.ecs.stop_task(cluster="p", task=out["tasks"][0]["taskArn"])
 
 
+    def test_service_launches_are_refused_as_service_events(self):
+        self.ecs.register_task_definition(**td(
+            "svcpriv", container={"privileged": True}))
+        self.ecs.create_service(cluster="p", serviceName="s",
+                                taskDefinition="svcpriv", desiredCount=1)
+
+        def refused():
+            svc = self.ecs.describe_services(cluster="p", services=["s"])[
+                "services"][0]
+            return [e["message"] for e in svc.get("events", [])
+                    if "Container 'app' is privileged" in e["message"]]
+        msgs = wait_for(refused, timeout=60, what="the refusal as an event")
+        self.assertIn("(service s) failed to launch a task", msgs[0])
+        self.assertEqual(self.ecs.list_tasks(cluster="p")["taskArns"], [])
+        self.ecs.delete_service(cluster="p", service="s", force=True)
+
+
 class RemoteDaemon(ecsd.Daemon):
     """A daemon listening on another address of this host."""
 
@@ -411,11 +428,38 @@ class Listen(unittest.TestCase):
             d.stop()
             shutil.rmtree(d.data_dir, ignore_errors=True)
 
+    def test_route_localnet_on_is_warned_about(self):
+        # In a network namespace of its own, so the host's stays as it is.
+        cmd = ["unshare", "-n", "sh", "-c",
+               "ip link set lo up && sysctl -qw "
+               "net.ipv4.conf.lo.route_localnet=1 && exec %s --port 0 "
+               "--data-dir :memory:" % ecsd.BINARY]
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        try:
+            line = ""
+            out = []
+            while "listening on" not in line:
+                line = p.stdout.readline()
+                if not line:
+                    break
+                out.append(line)
+        finally:
+            p.terminate()
+            p.wait(10)
+        text = "".join(out)
+        if "listening on" not in text:
+            self.skipTest("cannot run ecsd in a network namespace: " + text)
+        self.assertIn("/proc/sys/net/ipv4/conf/lo/route_localnet is 1: "
+                      "containers on that network may reach 127.0.0.1", text)
+        self.assertNotIn("conf/all/route_localnet is 1", text)
+
     def test_loopback_needs_nothing(self):
         d = RemoteDaemon("127.0.0.1")
         try:
             d.start()
             self.assertNotIn("beyond loopback", d.log_tail())
+            self.assertNotIn("route_localnet is 1", d.log_tail())
         finally:
             d.stop()
             shutil.rmtree(d.data_dir, ignore_errors=True)
