@@ -37,9 +37,9 @@
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define TERMINATOR "aws4_request"
-#define SKEW_SECONDS (15 * 60)
-#define CANON_MAX (256 * 1024)    /* canonical request, headers included */
-#define KEYS_FILE_MAX (1024 * 1024)
+#define SKEW_SECONDS 900          /* 15 minutes each way */
+#define CANON_MAX 262144u         /* canonical request, headers included */
+#define KEYS_FILE_MAX 1048576
 #define MAX_KEYS 4096
 #define KEY_ID_MAX 128
 #define SECRET_MAX 512
@@ -934,7 +934,7 @@ sigv4_verify(const struct api_request *r, const char *service, time_t now,
 	canon = sigv4_canonical_request(r, a.signed_headers, body_hash);
 	if (canon == NULL) {
 		fail(res, INCOMPLETE, "The signed part of the request is larger "
-		    "than %d bytes.", CANON_MAX);
+		    "than %u bytes.", CANON_MAX);
 		goto out;
 	}
 	xasprintf(&scope, "%s/%s/%s/%s", parts[1], parts[2], parts[3], parts[4]);
