@@ -271,6 +271,85 @@ class AuthStartup(unittest.TestCase):
         self.assertEqual(status, 200, doc)
 
 
+TF_MAIN = """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+variable "endpoint" { type = string }
+variable "secret" { type = string }
+provider "aws" {
+  region                      = "eu-west-2"
+  access_key                  = "AKIDSECURITYTEST"
+  secret_key                  = var.secret
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  max_retries                 = 1
+  endpoints { ecs = var.endpoint }
+}
+resource "aws_ecs_cluster" "signed" { name = "tf-signed" }
+"""
+
+
+@unittest.skipUnless(shutil.which("terraform") and
+                     __import__("test_terraform").plugin_dir(),
+                     "terraform or its cached provider is not installed")
+class TerraformAuth(unittest.TestCase):
+    """The Go SDK's signer (Terraform's AWS provider) against --auth-keys."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="ecsd-tf-auth-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        keys = os.path.join(self.tmp, "keys.json")
+        with open(keys, "w") as f:
+            json.dump(KEYS, f)
+        os.chmod(keys, 0o600)
+        self.d = ecsd.Daemon(args=["--auth-keys", keys]).start()
+        self.addCleanup(shutil.rmtree, self.d.data_dir, True)
+        self.addCleanup(self.d.stop)
+        with open(os.path.join(self.tmp, "main.tf"), "w") as f:
+            f.write(TF_MAIN)
+        rc = os.path.join(self.tmp, "cli.tfrc")
+        with open(rc, "w") as f:
+            f.write('provider_installation {\n  filesystem_mirror {\n'
+                    '    path = "%s"\n    include = ["registry.terraform.io/'
+                    'hashicorp/*"]\n  }\n  direct {\n    exclude = ['
+                    '"registry.terraform.io/hashicorp/*"]\n  }\n}\n'
+                    % __import__("test_terraform").plugin_dir())
+        self.env = dict(ecsd.ENV, TF_CLI_CONFIG_FILE=rc, TF_IN_AUTOMATION="1",
+                        CHECKPOINT_DISABLE="1",
+                        TF_DATA_DIR=os.path.join(self.tmp, ".terraform"))
+
+    def tf(self, *args):
+        return subprocess.run(["terraform"] + list(args) + ["-no-color"],
+                              cwd=self.tmp, env=self.env, capture_output=True,
+                              text=True, timeout=600, stdin=subprocess.DEVNULL)
+
+    def test_terraform_signs_right_and_wrong(self):
+        p = self.tf("init", "-input=false")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        v = ["-var", "endpoint=" + self.d.url]
+        p = self.tf("apply", "-auto-approve", "-input=false", *v,
+                    "-var", "secret=" + KEYS["AKIDSECURITYTEST"])
+        self.assertEqual(p.returncode, 0, p.stdout[-2000:] + p.stderr[-2000:])
+        c = client(self.d, "AKIDSECURITYTEST", KEYS["AKIDSECURITYTEST"],
+                   "eu-west-2")
+        self.assertEqual(c.list_clusters()["clusterArns"],
+                         ["arn:aws:ecs:eu-west-2:000000000000:cluster/"
+                          "tf-signed"])
+        p = self.tf("plan", "-input=false", "-detailed-exitcode", *v,
+                    "-var", "secret=wrong")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("InvalidSignatureException", p.stderr)
+        p = self.tf("destroy", "-auto-approve", "-input=false", *v,
+                    "-var", "secret=" + KEYS["AKIDSECURITYTEST"])
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        self.assertEqual(c.list_clusters()["clusterArns"], [])
+
+
 def td(family, **kw):
     c = {"name": "app", "image": TEST_IMAGE, "memory": 32,
          "command": ["sleep", "300"]}
