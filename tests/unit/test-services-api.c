@@ -519,3 +519,33 @@ TEST(service_breaker_threshold)
 	ASSERT_INT_EQ(services_breaker_threshold(400), 200);
 	ASSERT_INT_EQ(services_breaker_threshold(1000), 200);
 }
+
+TEST(service_events_newest_first_capped)
+{
+	json_t *svc = json_object();
+
+	for (int i = 0; i < 130; i++)
+		services_event_add(svc, 1000.0 + i, "event %d", i);
+	ASSERT_INT_EQ(json_array_size(json_object_get(svc, "events")), 100);
+	ASSERT_STR_EQ(s_of(json_array_get(json_object_get(svc, "events"), 0),
+	    "message"), "event 129");
+	ASSERT_STR_EQ(s_of(json_array_get(json_object_get(svc, "events"), 99),
+	    "message"), "event 30");
+	ASSERT_INT_EQ(strlen(s_of(json_array_get(json_object_get(svc, "events"),
+	    0), "id")), 36);
+	json_decref(svc);
+}
+
+TEST(service_deployment_ids)
+{
+	char id[32];
+
+	for (int i = 0; i < 50; i++) {
+		services_deployment_id_new(id, sizeof id);
+		ASSERT_INT_EQ(strlen(id), 27);
+		ASSERT(strncmp(id, "ecs-svc/", 8) == 0);
+		ASSERT(id[8] >= '1' && id[8] <= '9');
+		for (int k = 9; k < 27; k++)
+			ASSERT(id[k] >= '0' && id[k] <= '9');
+	}
+}
