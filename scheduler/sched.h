@@ -32,6 +32,7 @@ struct trun {
 	char *pause_name;         /* awsvpc: the pause container's name */
 	int pulled;               /* a pull was tried for cur */
 	size_t vol;               /* next task volume to create */
+	int store_failed;         /* a write failed: end the chain (task.c) */
 	struct trun *next;
 };
 

@@ -19,6 +19,10 @@
  *        ──> STOPPING ──stop each, dependents first (stopTimeout)──>
  *        DEPROVISIONING ──pause last──> STOPPED (stoppedAt)
  *
+ *   PROVISIONING with desiredStatus STOPPED ──chain_next──> STOPPED at once:
+ *   nothing reached Docker before PENDING, so this works with the engine
+ *   down (task_advance lets only such tasks move then).
+ *
  * Docker events (task_event) record starts, exits with their codes, OOM
  * kills and health; an essential container's exit turns the task's
  * desiredStatus to STOPPED with EssentialContainerExited.
@@ -153,10 +157,17 @@ mutate(struct sched *s, const struct part *p, const char *cluster,
 	return rc;
 }
 
+/* A failed write (disk full, read-only store) ends the chain at its next
+ * step: the store still shows the old state, so going on would repeat the
+ * same Docker call forever. The next pass retries from the store. */
 static int
 trun_mutate(struct trun *t, mutate_fn fn, void *arg)
 {
-	return mutate(t->s, &t->part, t->cluster, t->id, fn, arg);
+	int rc = mutate(t->s, &t->part, t->cluster, t->id, fn, arg);
+
+	if (rc == STORE_ERR)
+		t->store_failed = 1;
+	return rc;
 }
 
 /* The task's current document (new reference), or NULL when it is gone. */
@@ -995,13 +1006,21 @@ chain_next(struct trun *t)
 	json_t *doc = trun_doc(t);
 	const char *mode = str(t->spec, "networkMode");
 
-	if (doc == NULL) {                /* gone: reset or expired */
+	if (doc == NULL || t->store_failed) {
+		/* gone (reset or expired), or the store refused a write */
+		if (doc != NULL)
+			log_warn("sched: task %s: the store refused a write; the "
+			    "next pass retries", t->id);
+		json_decref(doc);
 		trun_done(t);
 		return;
 	}
 	if (str_is(doc, "desiredStatus", "STOPPED")) {
 		t->stopping = 1;
-		if (str_is(doc, "lastStatus", "STOPPED"))
+		if (str_is(doc, "lastStatus", "PROVISIONING"))
+			trun_mutate(t, set_stopped, NULL);  /* nothing on Docker */
+		if (str_is(doc, "lastStatus", "STOPPED") ||
+		    str_is(doc, "lastStatus", "PROVISIONING"))
 			trun_done(t);
 		else
 			chain_stop(t, doc);
@@ -1118,8 +1137,12 @@ task_advance(struct sched *s, struct task_row *row)
 {
 	struct trun *t;
 
-	if (task_find(s, row->arn) != NULL || !has_work(row) ||
-	    !s->engine_up)
+	if (task_find(s, row->arn) != NULL || !has_work(row))
+		return;
+	/* Without the engine only a task that never reached it can move: it
+	 * stops without a Docker call (chain_next). */
+	if (!s->engine_up && !(str_is(row->doc, "desiredStatus", "STOPPED") &&
+	    str_is(row->doc, "lastStatus", "PROVISIONING")))
 		return;
 	t = xcalloc(1, sizeof *t);
 	t->s = s;
