@@ -631,10 +631,6 @@ check_deployment_configuration(struct req *r, json_t *dc, const char *strategy)
 	if (max != NULL && daemon && json_integer_value(max) != 100)
 		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "The maximumPercent of "
 		    "a service with the DAEMON scheduling strategy must be 100.");
-	if (max != NULL && min != NULL && json_integer_value(max) <=
-	    json_integer_value(min) && json_integer_value(min) > 0 && !daemon)
-		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "maximumPercent must "
-		    "be greater than minimumHealthyPercent.");
 	if (how != NULL && !same(how, "ROLLING"))
 		return api_fail(r, ECS_ERR_UNSUPPORTED, "ecsd supports only the "
 		    "ROLLING deployment strategy.");
@@ -1052,13 +1048,23 @@ op_update_service(struct req *r)
 	char cluster[256];
 	struct service_row row;
 	json_t *doc, *cfg = NULL, *td = NULL, *v, *dc;
-	const char *sched;
+	const char *sched, *ctl;
 	int rc = -1, redeploy, desired_changed = 0;
 
 	if (service_load(r, "service", 1, cluster, sizeof cluster, &row) != 0)
 		goto out;
 	doc = row.doc;
 	sched = str(doc, "schedulingStrategy");
+	ctl = str(json_object_get(doc, "deploymentController"), "type");
+	if (ctl != NULL && !same(ctl, "ECS") && (in_get(r, "taskDefinition") ||
+	    in_get(r, "networkConfiguration") || in_get(r, "platformVersion") ||
+	    in_bool(r, "forceNewDeployment", 0))) {
+		api_fail(r, ECS_ERR_INVALID_PARAMETER, "Unable to update the task "
+		    "definition, network configuration or platform version of a "
+		    "service with the %s deployment controller: update its task "
+		    "sets instead.", ctl);
+		goto out;
+	}
 	cfg = primary_cfg(doc);
 	redeploy = in_bool(r, "forceNewDeployment", 0);
 

@@ -549,3 +549,26 @@ TEST(service_deployment_ids)
 			ASSERT(id[k] >= '0' && id[k] <= '9');
 	}
 }
+
+TEST(service_external_controller)
+{
+	json_t *out, *svc;
+
+	setup();
+	out = ok(call("CreateService", "{\"cluster\":\"c1\",\"serviceName\":"
+	    "\"ext\",\"desiredCount\":2,\"deploymentController\":"
+	    "{\"type\":\"EXTERNAL\"}}"));
+	svc = json_object_get(out, "service");
+	ASSERT_INT_EQ(json_array_size(json_object_get(svc, "deployments")), 0);
+	ASSERT_INT_EQ(json_array_size(json_object_get(svc, "taskSets")), 0);
+	ASSERT_NULL(json_object_get(svc, "launchType"));
+	json_decref(out);
+	expect_error(call("UpdateService", "{\"cluster\":\"c1\",\"service\":"
+	    "\"ext\",\"taskDefinition\":\"web:2\"}"), "InvalidParameterException",
+	    "task sets");
+	out = ok(call("UpdateService", "{\"cluster\":\"c1\",\"service\":\"ext\","
+	    "\"desiredCount\":3}"));
+	ASSERT_INT_EQ(json_integer_value(json_object_get(json_object_get(out,
+	    "service"), "desiredCount")), 3);
+	json_decref(out);
+}
