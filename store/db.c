@@ -3,11 +3,22 @@
  * user_version, cache prepared statements, wrap transactions.
  *
  * WAL with synchronous=NORMAL survives a kill -9 of ecsd with every
- * committed transaction intact (only power loss may drop the newest ones).
+ * committed transaction intact (only power loss may drop the newest ones,
+ * and so may a file system that turns read-only after an error before the
+ * kernel wrote them back).
+ *
+ * A write the disk refuses (full, read-only, I/O error) fails its
+ * transaction, which SQLite rolls back whole: the store stays as it was
+ * and the caller answers ServerException. store_errmsg then names the
+ * system's reason too ("database or disk is full (No space left on
+ * device: <path>)"), so the log line says what to fix.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../daemon/daemon.h"
 #include "store.h"
@@ -23,6 +34,8 @@ struct store {
 	size_t ncache;
 	size_t capcache;
 	int in_tx;                /* a transaction is open */
+	char *path;               /* the database file, for messages */
+	char errbuf[512];         /* store_errmsg's answer */
 };
 
 static int
@@ -108,6 +121,11 @@ store_open(const char *path, struct store **out, char **err)
 	}
 	if (migrate(st, err) != 0)
 		goto out;
+	st->path = xstrdup(path);
+	if (sqlite3_db_readonly(st->db, "main") == 1)
+		log_warn("store: %s is read-only (%s): ecsd answers reads, and "
+		    "every change fails with ServerException until it runs on a "
+		    "writable store again", path, strerror(EROFS));
 	rc = 0;
 out:
 	if (rc == 0)
@@ -126,13 +144,67 @@ store_close(struct store *st)
 		sqlite3_finalize(st->cache[i].stmt);
 	free(st->cache);
 	sqlite3_close(st->db);
+	free(st->path);
 	free(st);
 }
 
+/*
+ * SQLite does not keep the errno of a failed write (its own rollback comes
+ * between), and an ext4 turned read-only by an error still passes
+ * access(W_OK): so write one byte beside the store, as the store would,
+ * and report what the file system says. Only on a path that already
+ * failed.
+ */
+static int
+why_refused(const char *path)
+{
+	char *probe;
+	int fd, err = 0;
+
+	if (path == NULL || strcmp(path, ":memory:") == 0)
+		return 0;
+	xasprintf(&probe, "%s.probe", path);
+	fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		if (write(fd, "x", 1) != 1)
+			err = errno ? errno : EIO;
+		close(fd);
+		unlink(probe);
+	}
+	free(probe);
+	return err;
+}
+
+/* SQLite's message for the last failure, with the system's reason and the
+ * file when the disk refused: "disk I/O error" alone does not say that the
+ * file system went read-only. Valid until the next call. */
 const char *
 store_errmsg(struct store *st)
 {
-	return sqlite3_errmsg(st->db);
+	int code = sqlite3_errcode(st->db) & 0xff;
+	int sys = sqlite3_system_errno(st->db);
+	const char *msg = sqlite3_errmsg(st->db);
+
+	switch (code) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+		if (sys == 0)
+			sys = why_refused(st->path);
+		if (sys == 0 && code == SQLITE_FULL)
+			sys = ENOSPC;
+		if (sys == 0 && code == SQLITE_READONLY)
+			sys = EROFS;
+		snprintf(st->errbuf, sizeof st->errbuf, "%s (%s%s%s)", msg,
+		    sys ? strerror(sys) : "the disk refused the write",
+		    st->path ? ": " : "", st->path ? st->path : "");
+		return st->errbuf;
+	default:
+		return msg;
+	}
 }
 
 /*
@@ -213,11 +285,12 @@ store_step_done(struct store *st, sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 
-	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
-		log_error("store: %s", sqlite3_errmsg(st->db));
+		log_error("store: write failed: %s", store_errmsg(st));
+		sqlite3_reset(s);
 		return STORE_ERR;
 	}
+	sqlite3_reset(s);
 	return STORE_OK;
 }
 
@@ -237,8 +310,13 @@ store_commit(struct store *st)
 {
 	if (!st->in_tx)
 		return -1;
-	if (exec(st, "COMMIT") != 0)
+	if (exec(st, "COMMIT") != 0) {
+		/* A full or failing disk can make SQLite roll back by itself;
+		 * then no transaction is open, and the next begin must work. */
+		if (sqlite3_get_autocommit(st->db))
+			st->in_tx = 0;
 		return -1;
+	}
 	st->in_tx = 0;
 	return 0;
 }
