@@ -14,10 +14,19 @@ through boto3 and aws-cli:
 - the same operations through aws-cli;
 - services listed by their Service Connect namespace across clusters."""
 import ecsd
-from ecsd import TEST_IMAGE, owned_containers, wait_for
+from ecsd import TEST_IMAGE, docker, wait_for
 
 CLUSTER = "ts-cluster"
 SERVICE = "ext"
+
+
+def running_containers(d):
+    """Ids of this daemon's containers that are running (stopped tasks'
+    containers stay until the scheduler's clean-up removes them)."""
+    owner = d.admin("GET", "info")["owner"]
+    out = docker("ps", "-q", "--no-trunc", "--filter",
+                 "label=ecsd.owner=%s" % owner)
+    return [line for line in out.splitlines() if line]
 
 
 class TaskSets(ecsd.DockerTestCase):
@@ -86,7 +95,7 @@ class TaskSets(ecsd.DockerTestCase):
             self.assertEqual(t["lastStatus"], "RUNNING")
             self.assertEqual(t["group"], "service:" + SERVICE)
             self.assertEqual(t["taskDefinitionArn"], self.td["blue"])
-        self.assertEqual(len(owned_containers(self.d)), 2)
+        self.assertEqual(len(running_containers(self.d)), 2)
 
         primary = self.ecs.update_service_primary_task_set(
             cluster=CLUSTER, service=SERVICE,
@@ -133,8 +142,8 @@ class TaskSets(ecsd.DockerTestCase):
         left = self.ecs.describe_task_sets(cluster=CLUSTER, service=SERVICE)
         self.assertEqual([x["id"] for x in left["taskSets"]], [green["id"]])
         self.assertEqual(left["taskSets"][0]["status"], "PRIMARY")
-        wait_for(lambda: len(owned_containers(self.d)) == 2, timeout=60,
-                 what="only green's two containers to be left")
+        wait_for(lambda: len(running_containers(self.d)) == 2, timeout=60,
+                 what="only green's two containers to be left running")
 
         # the service goes, and its task sets' tasks with it
         self.ecs.update_service(cluster=CLUSTER, service=SERVICE, desiredCount=0)

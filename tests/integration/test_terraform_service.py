@@ -29,15 +29,25 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.error
 import urllib.request
 
 import ecsd
-from ecsd import owned_containers, wait_for
+from ecsd import docker, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE = os.path.join(os.path.dirname(HERE), "terraform", "service", "main.tf")
 CLUSTER = "tf-svc-cluster"
 SERVICE = "tf-svc"
+
+
+def running_containers(d):
+    """Ids of this daemon's containers that are running (a stopped task's
+    containers stay until the scheduler's retention removes them)."""
+    owner = d.admin("GET", "info")["owner"]
+    out = docker("ps", "-q", "--no-trunc", "--filter",
+                 "label=ecsd.owner=%s" % owner)
+    return [line for line in out.splitlines() if line]
 
 
 def plugin_dir():
@@ -48,9 +58,13 @@ def plugin_dir():
 
 
 def http_get(url):
+    """The HTTP status httpd answers with (mode two serves an empty /tmp:
+    404 is an answer too), None when nothing answers."""
     try:
         with urllib.request.urlopen(url, timeout=2) as r:
             return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
     except OSError:
         return None
 
@@ -167,7 +181,7 @@ class TerraformService(ecsd.DockerTestCase):
         out = json.loads(self.tf("output", "-json", "-no-color").stdout)
         self.assertEqual(out["service_id"]["value"], s["serviceArn"])
         first = {t["taskArn"] for t in self.check_running(1)}
-        self.assertEqual(len(owned_containers(self.d)), 2)
+        self.assertEqual(len(running_containers(self.d)), 2)
 
         # -- plan right after apply: nothing to change ------------------
         p = self.tf("plan", "-detailed-exitcode", *self.args("one"), ok=(0, 2))
@@ -215,5 +229,5 @@ class TerraformService(ecsd.DockerTestCase):
             taskDefinition="tf-svc-web:2")["taskDefinition"]["status"], "INACTIVE")
         c = self.ecs.describe_clusters(clusters=[CLUSTER])["clusters"]
         self.assertNotIn("ACTIVE", [x["status"] for x in c])
-        wait_for(lambda: not owned_containers(self.d), timeout=60,
-                 what="the service's containers to be removed")
+        wait_for(lambda: not running_containers(self.d), timeout=60,
+                 what="the service's containers to stop")
