@@ -284,6 +284,8 @@ services_deploy(struct store *st, const struct part *p,
 	    "IN_PROGRESS");
 	for (i = 0; i < sizeof cfg_keys / sizeof cfg_keys[0]; i++)
 		set_or_del(dep, cfg_keys[i], json_object_get(d->cfg, cfg_keys[i]));
+	set_or_del(dep, "serviceConnectConfiguration", json_object_get(d->cfg,
+	    "serviceConnectConfiguration"));
 	json_object_set_new(dep, "rolloutStateReason", json_sprintf(
 	    "ECS deployment %s in progress.", id));
 	json_array_foreach(deps, i, old) {
@@ -316,6 +318,8 @@ services_deploy(struct store *st, const struct part *p,
 		json_object_set_new(rev, "serviceRegistries", json_array());
 	set_or_del(rev, "containerImages", json_object_get(d->cfg,
 	    "containerImages"));
+	set_or_del(rev, "serviceConnectConfiguration", json_object_get(d->cfg,
+	    "serviceConnectConfiguration"));
 	if (store_service_revision_put(st, p, d->cluster, name, id + 8, rev) !=
 	    STORE_OK)
 		goto out;
@@ -740,11 +744,12 @@ launch_of(struct req *r, const char *cluster, json_t *cfg, int external)
 }
 
 /*
- * serviceConnectConfiguration as the service keeps it: enabled without a
+ * serviceConnectConfiguration as a deployment keeps it (the Service shape
+ * has none: it lives in deployments[] and revisions): enabled without a
  * namespace takes the cluster's serviceConnectDefaults namespace, as ECS.
  */
 static void
-service_connect(struct req *r, const char *cluster, json_t *doc, json_t *v)
+service_connect(struct req *r, const char *cluster, json_t *cfg, json_t *v)
 {
 	json_t *scc = json_deep_copy(v), *cdoc = NULL;
 	const char *ns;
@@ -758,7 +763,7 @@ service_connect(struct req *r, const char *cluster, json_t *doc, json_t *v)
 			json_object_set_new(scc, "namespace", json_string(ns));
 		json_decref(cdoc);
 	}
-	json_object_set_new(doc, "serviceConnectConfiguration", scc);
+	json_object_set_new(cfg, "serviceConnectConfiguration", scc);
 }
 
 static char *
@@ -962,7 +967,7 @@ op_create_service(struct req *r)
 		free(role);
 	}
 	if ((v = in_get(r, "serviceConnectConfiguration")) != NULL)
-		service_connect(r, cluster, doc, v);
+		service_connect(r, cluster, cfg, v);
 	if (external || same(ctl, "CODE_DEPLOY"))
 		json_object_set_new(doc, "taskSets", json_array());
 	state = json_pack("{s:O, s:f, s:{}}", "create", json_null(),
@@ -1019,6 +1024,8 @@ primary_cfg(json_t *doc)
 
 	for (size_t i = 0; i < sizeof cfg_keys / sizeof cfg_keys[0]; i++)
 		set_or_del(cfg, cfg_keys[i], json_object_get(src, cfg_keys[i]));
+	set_or_del(cfg, "serviceConnectConfiguration", primary != NULL ?
+	    json_object_get(primary, "serviceConnectConfiguration") : NULL);
 	json_object_set(cfg, "loadBalancers", json_object_get(doc,
 	    "loadBalancers"));
 	json_object_set(cfg, "serviceRegistries", json_object_get(doc,
@@ -1095,6 +1102,18 @@ op_update_service(struct req *r)
 		json_object_del(cfg, "launchType");
 		redeploy = 1;
 	}
+	if ((v = in_get(r, "serviceConnectConfiguration")) != NULL) {
+		json_t *scc = json_object();
+
+		service_connect(r, cluster, scc, v);
+		if (!json_equal(json_object_get(scc, "serviceConnectConfiguration"),
+		    json_object_get(cfg, "serviceConnectConfiguration"))) {
+			json_object_set(cfg, "serviceConnectConfiguration",
+			    json_object_get(scc, "serviceConnectConfiguration"));
+			redeploy = 1;
+		}
+		json_decref(scc);
+	}
 	redeploy |= cfg_change(r, cfg, "networkConfiguration");
 	redeploy |= cfg_change(r, cfg, "platformVersion");
 	redeploy |= cfg_change(r, cfg, "loadBalancers");
@@ -1140,8 +1159,6 @@ op_update_service(struct req *r)
 		for (size_t i = 0; i < sizeof in_place / sizeof in_place[0]; i++)
 			if ((v = in_get(r, in_place[i])) != NULL)
 				json_object_set(doc, in_place[i], v);
-		if ((v = in_get(r, "serviceConnectConfiguration")) != NULL)
-			service_connect(r, cluster, doc, v);
 	}
 	if (redeploy) {
 		for (size_t i = 0; i < sizeof cfg_keys / sizeof cfg_keys[0]; i++)

@@ -117,7 +117,8 @@ store_service_get(struct store *st, const struct part *p, const char *cluster,
  * Writes service `name` (insert or replace). Columns come from the doc:
  * serviceArn, status, launchType (from capacityProviderStrategy's FARGATE
  * providers when there is no launchType: FARGATE, else EC2), schedulingStrategy,
- * desiredCount, createdAt, serviceConnectConfiguration.namespace. state may
+ * desiredCount, createdAt, the namespace of serviceConnectConfiguration
+ * (of the doc, else of its PRIMARY deployment, where ECS shows it). state may
  * be NULL to keep the stored one. deleted_at is set the first time status is
  * INACTIVE and cleared when it is not.
  */
@@ -148,11 +149,15 @@ store_service_put(struct store *st, const struct part *p, const char *cluster,
 	const char *lt = doc_str(doc, "launchType");
 	const char *strategy = doc_str(doc, "schedulingStrategy");
 	json_t *scc = json_object_get(doc, "serviceConnectConfiguration");
+	json_t *primary = json_array_get(json_object_get(doc, "deployments"), 0);
 	json_t *cps = json_object_get(doc, "capacityProviderStrategy"), *item;
 	size_t i;
 
 	if (arn == NULL || status == NULL)
 		return STORE_ERR;
+	/* service connect lives in the PRIMARY deployment (Deployment shape) */
+	if (scc == NULL)
+		scc = json_object_get(primary, "serviceConnectConfiguration");
 	if (lt == NULL) {
 		json_array_foreach(cps, i, item) {
 			const char *cp = doc_str(item, "capacityProvider");

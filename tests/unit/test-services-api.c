@@ -572,3 +572,35 @@ TEST(service_external_controller)
 	    "service"), "desiredCount")), 3);
 	json_decref(out);
 }
+
+TEST(service_connect_lives_in_the_deployment)
+{
+	json_t *out, *dep, *arns = json_array();
+
+	setup();
+	out = ok(call("CreateService", "{\"cluster\":\"c1\",\"serviceName\":"
+	    "\"sc\",\"taskDefinition\":\"web:1\",\"desiredCount\":0,"
+	    "\"serviceConnectConfiguration\":{\"enabled\":true,"
+	    "\"namespace\":\"shop\"}}"));
+	ASSERT_NULL(json_object_get(json_object_get(out, "service"),
+	    "serviceConnectConfiguration"));
+	dep = json_array_get(json_object_get(json_object_get(out, "service"),
+	    "deployments"), 0);
+	ASSERT_STR_EQ(s_of(json_object_get(dep, "serviceConnectConfiguration"),
+	    "namespace"), "shop");
+	json_decref(out);
+	{
+		struct part p = { ACCT, "us-east-1" };
+
+		ASSERT_INT_EQ(store_services_by_namespace(api_store(), &p, "shop",
+		    NULL, 10, arns), 1);
+	}
+	/* a change of it is a new deployment */
+	out = ok(call("UpdateService", "{\"cluster\":\"c1\",\"service\":\"sc\","
+	    "\"serviceConnectConfiguration\":{\"enabled\":true,"
+	    "\"namespace\":\"shop2\"}}"));
+	ASSERT_INT_EQ(json_array_size(json_object_get(json_object_get(out,
+	    "service"), "deployments")), 2);
+	json_decref(out);
+	json_decref(arns);
+}
