@@ -62,6 +62,12 @@ class KillNine(ecsd.DockerTestCase):
         """RunTask of 10 (and StopTask of earlier tasks) with ecsd killed at
         a random moment; on restart every task is accounted for."""
         td = self.register("k9", [container("main")])
+        # awsvpc: a pause container first, two containers in order
+        vpc = self.register("k9vpc", [container("web"), container(
+            "side", essential=False, dependsOn=[{"containerName": "web",
+                                                  "condition": "START"}])],
+            networkMode="awsvpc")
+        net = {"awsvpcConfiguration": {"subnets": ["subnet-12345678"]}}
         told = []
         kills = 0
         self.ecs.run_task(cluster=CLUSTER, taskDefinition=td, count=4)
@@ -75,7 +81,11 @@ class KillNine(ecsd.DockerTestCase):
             for arn in self.rng.sample(running, min(len(running), 5)):
                 self.ecs.stop_task(cluster=CLUSTER, task=arn,
                                    reason="loop %d" % i)
-            th = self.run_in_background(td, 10, told)
+            if i % 2:
+                th = self.run_in_background(vpc, 10, told,
+                                            networkConfiguration=net)
+            else:
+                th = self.run_in_background(td, 10, told)
             time.sleep(self.rng.uniform(0.0, 1.5))
             self.d.kill9()
             kills += 1
