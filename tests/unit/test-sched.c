@@ -3,7 +3,8 @@
  * fake engine: RunTask through the real dispatch, then the loop runs until
  * the scheduler has done its work. Covers start and RUNNING, essential
  * exits, StopTask, missing and pullable images, dependsOn SUCCESS, adoption
- * after a restart, an engine that is down, and the admin reset.
+ * after a restart, an engine that is down (a task stopped before it
+ * reached the engine stops without it), and the admin reset.
  */
 #include <stdio.h>
 #include <string.h>
@@ -355,6 +356,33 @@ TEST(sched_waits_for_an_engine_that_is_down)
 	json_decref(t);
 	docker_fake_set_down(fake, 0);
 	json_decref(wait_status(arn, "RUNNING"));
+}
+
+TEST(sched_stops_a_task_that_never_reached_the_down_engine)
+{
+	char body[320];
+	const char *arn;
+	json_t *t;
+
+	setup();
+	register_def(WEB);
+	docker_fake_set_down(fake, 1);
+	arn = run_task("web");
+	run_until_pred(flag_set, &(int){ 0 }, 200);
+	snprintf(body, sizeof body, "{\"cluster\":\"c\",\"task\":\"%s\","
+	    "\"reason\":\"not now\"}", arn);
+	json_decref(unit_call("StopTask", body, NULL));
+	/* STOPPED while the engine is still down, without a Docker call */
+	t = wait_status(arn, "STOPPED");
+	ASSERT_STR_EQ(json_string_value(json_object_get(t, "stoppedReason")),
+	    "not now");
+	ASSERT(json_object_get(t, "stoppedAt") != NULL);
+	ASSERT_STR_EQ(container_field(t, 0, "lastStatus"), "STOPPED");
+	ASSERT_INT_EQ(docker_fake_count(fake, "POST /containers/create*"), 0);
+	json_decref(t);
+	docker_fake_set_down(fake, 0);
+	run_until_pred(flag_set, &(int){ 0 }, 200);
+	ASSERT_INT_EQ(docker_fake_count(fake, "POST /containers/create*"), 0);
 }
 
 static int
