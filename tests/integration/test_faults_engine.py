@@ -194,6 +194,40 @@ class EngineFaults(unittest.TestCase):
                                 host=self.engine.host)
         self.assertEqual({t["lastStatus"] for t in tasks}, {"STOPPED"})
 
+    def test_engine_hangs_the_api_does_not(self):
+        """SIGSTOP of the engine in the middle of a RunTask of 10: calls to it
+        hang, not fail. ecsd's one loop must keep answering the API; when
+        the engine thaws, every task gets where it should."""
+        import signal
+        self.start_daemon()
+        td = self.register()
+        arns = [t["taskArn"] for t in self.ecs.run_task(
+            cluster=CLUSTER, taskDefinition=td, count=10)["tasks"]]
+        wait_for(lambda: len(self.mine()) >= 2, timeout=60, interval=0.02,
+                 what="first containers")
+        self.engine.proc.send_signal(signal.SIGSTOP)
+        try:
+            worst = 0.0
+            for i in range(10):
+                t0 = time.time()
+                self.ecs.list_tasks(cluster=CLUSTER)
+                self.ecs.describe_tasks(cluster=CLUSTER, tasks=arns[:5])
+                if i == 5:
+                    arns += [t["taskArn"] for t in self.ecs.run_task(
+                        cluster=CLUSTER, taskDefinition=td)["tasks"]]
+                    self.ecs.stop_task(cluster=CLUSTER, task=arns[0])
+                worst = max(worst, time.time() - t0)
+                time.sleep(0.3)
+            self.assertLess(worst, 2.0, "the API stalled behind the engine")
+        finally:
+            self.engine.proc.send_signal(signal.SIGCONT)
+        tasks, _ = faults.audit(self, self.d, CLUSTER, arns,
+                                host=self.engine.host, timeout=150)
+        by = {t["taskArn"]: t for t in tasks}
+        self.assertEqual(by[arns[0]]["lastStatus"], "STOPPED")
+        self.assertEqual(sum(1 for t in tasks if t["lastStatus"] == "RUNNING"),
+                         10)
+
     def test_shutdown_with_the_engine_down_is_prompt(self):
         self.start_daemon()
         td = self.register()
