@@ -13,10 +13,12 @@
  * which the scheduler turns into the task's stoppedReason.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../api/api.h"
 #include "../daemon/daemon.h"
 #include "spec.h"
 
@@ -293,8 +295,20 @@ volume_source(const struct spec_task *t, json_t *vol, char **source,
 		return fail(err, "ResourceInitializationError: ecsd cannot mount "
 		    "EFS or FSx volumes locally (volume %s)", name);
 	if (path != NULL) {
+		char real[PATH_MAX];
+
+		/* RunTask checked the path; a task may have swapped a directory
+		 * under an allowed root for a symbolic link since. Check again,
+		 * and hand Docker the resolved path, not one to resolve later. */
+		if (!policy_path_allowed(t->bind_roots, path)) {
+			xasprintf(err, "ResourceInitializationError: volume %s: the "
+			    "host path %s is outside --allowed-bind-roots (%s)", name,
+			    path, t->bind_roots);
+			return -1;
+		}
 		*type = "bind";
-		*source = xstrdup(path);
+		*source = xstrdup(t->bind_roots != NULL && *t->bind_roots != '\0' &&
+		    realpath(path, real) != NULL ? real : path);
 		return 0;
 	}
 	*type = "volume";
@@ -712,6 +726,36 @@ spec_pause(const struct spec_task *t)
 	return body;
 }
 
+/* A local-driver volume whose options bind a host directory outside
+ * --allowed-bind-roots (checked at RunTask, again here as for host paths):
+ * the reason, or NULL. */
+static char *
+bind_refused(const struct spec_task *t, json_t *dvc)
+{
+	json_t *opts = json_object_get(dvc, "driverOpts");
+	const char *o = json_string_value(json_object_get(opts, "o"));
+	const char *device = json_string_value(json_object_get(opts, "device"));
+	char *why = NULL;
+	int bind = 0;
+
+	for (const char *p = o; p != NULL && *p != '\0';) {
+		size_t len = strcspn(p, ",");
+
+		if ((len == 4 && strncmp(p, "bind", 4) == 0) ||
+		    (len == 5 && strncmp(p, "rbind", 5) == 0))
+			bind = 1;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (bind && device != NULL && !policy_path_allowed(t->bind_roots,
+	    device))
+		xasprintf(&why, "ResourceInitializationError: a volume binds the "
+		    "host path %s, which is outside --allowed-bind-roots (%s)",
+		    device, t->bind_roots);
+	return why;
+}
+
 /*
  * Docker volumes the task needs before its containers are created:
  * [{"body": <POST /volumes/create>, "shared": bool, "autoprovision": bool}].
@@ -730,7 +774,7 @@ spec_volumes(const struct spec_task *t)
 		const char *scope = json_string_value(json_object_get(dvc, "scope"));
 		int shared = scope != NULL && strcmp(scope, "shared") == 0;
 		json_t *body, *labels;
-		char *vname;
+		char *vname, *refused;
 
 		if (name == NULL || json_is_string(json_object_get(
 		    json_object_get(v, "host"), "sourcePath")) ||
@@ -749,6 +793,7 @@ spec_volumes(const struct spec_task *t)
 			    json_string(t->task_arn));
 			json_object_set_new(labels, LABEL_OWNER, json_string(t->owner));
 		}
+		refused = bind_refused(t, dvc);
 		body = json_pack("{s:s, s:s, s:o}", "Name", vname, "Driver",
 		    json_string_value(json_object_get(dvc, "driver")) ?
 		    json_string_value(json_object_get(dvc, "driver")) : "local",
@@ -759,6 +804,10 @@ spec_volumes(const struct spec_task *t)
 		json_array_append_new(out, json_pack("{s:o, s:b, s:b}", "body", body,
 		    "shared", shared, "autoprovision",
 		    json_is_true(json_object_get(dvc, "autoprovision"))));
+		if (refused != NULL)
+			json_object_set_new(json_array_get(out, json_array_size(out) -
+			    1), "refused", json_string(refused));
+		free(refused);
 		free(vname);
 	}
 	return out;

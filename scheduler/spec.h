@@ -35,6 +35,8 @@ struct spec_task {
 	json_t *containers;       /* effective container definitions */
 	json_t *secrets;          /* name or ARN -> value, or NULL */
 	json_t *env_extra;        /* object of variables injected everywhere */
+	const char *bind_roots;   /* --allowed-bind-roots, checked again right
+	                             before a create; NULL or "": any path */
 };
 
 char *spec_docker_name(const struct spec_task *, const char *container);

@@ -400,6 +400,7 @@ spec_task_of(struct trun *t, struct spec_task *st, json_t *doc)
 	st->definition = def;
 	st->containers = json_object_get(t->spec, "containers");
 	st->secrets = t->s->secrets;
+	st->bind_roots = t->s->cfg->bind_roots;
 	st->env_extra = json_pack("{s:s, s:s, s:s}", "AWS_REGION", t->region,
 	    "AWS_DEFAULT_REGION", t->region, "AWS_EXECUTION_ENV",
 	    strcmp(st->launch_type, "FARGATE") == 0 ? "AWS_ECS_FARGATE" :
@@ -831,6 +832,13 @@ next_volume(struct trun *t, json_t *doc)
 	spec_task_of(t, &st, doc);
 	vols = spec_volumes(&st);
 	v = json_array_get(vols, t->vol);
+	if (v != NULL && str(v, "refused") != NULL) {
+		fail_task(t, NULL, str(v, "refused"));
+		json_decref(vols);
+		json_decref(st.env_extra);
+		chain_next(t);
+		return 1;
+	}
 	if (v != NULL) {
 		json_t *body = json_object_get(v, "body");
 

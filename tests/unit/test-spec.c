@@ -6,6 +6,8 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../daemon/daemon.h"
@@ -329,4 +331,64 @@ TEST(spec_volumes_and_mounts)
 	    "autoprovision")));
 	json_decref(vols);
 	json_decref(def);
+}
+
+/* --allowed-bind-roots is checked again at create: a directory under an
+ * allowed root that became a symbolic link to elsewhere since RunTask is
+ * refused, and an allowed path reaches Docker resolved. */
+TEST(spec_bind_roots_checked_again_at_create)
+{
+	char root[] = "/tmp/ecsd-spec-XXXXXX", dir[64], link[64], real[64];
+	char defs[1024];
+	json_t *def, *body = NULL, *mounts, *vols;
+	struct spec_task t;
+	char *err = NULL;
+
+	ASSERT(mkdtemp(root) != NULL);
+	snprintf(dir, sizeof dir, "%s/data", root);
+	snprintf(link, sizeof link, "%s/swapped", root);
+	ASSERT_INT_EQ(mkdir(dir, 0700), 0);
+	ASSERT_INT_EQ(symlink("/etc", link), 0);
+	snprintf(defs, sizeof defs, "{\"volumes\":[{\"name\":\"ok\",\"host\":"
+	    "{\"sourcePath\":\"%s/./data\"}},{\"name\":\"bad\",\"host\":"
+	    "{\"sourcePath\":\"%s\"}},{\"name\":\"dev\","
+	    "\"dockerVolumeConfiguration\":{\"driver\":\"local\",\"driverOpts\":"
+	    "{\"type\":\"none\",\"o\":\"bind\",\"device\":\"%s\"}}}],"
+	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"i\","
+	    "\"mountPoints\":[{\"sourceVolume\":\"ok\",\"containerPath\":\"/d\"}]},"
+	    "{\"name\":\"b\",\"image\":\"i\",\"mountPoints\":[{\"sourceVolume\":"
+	    "\"bad\",\"containerPath\":\"/d\"}]}]}", root, link, link);
+	def = load(defs);
+	t = task(def, "bridge");
+	t.bind_roots = root;
+	ASSERT_INT_EQ(spec_container(&t, json_array_get(t.containers, 0), &body,
+	    &err), 0);
+	mounts = json_object_get(json_object_get(body, "HostConfig"), "Mounts");
+	ASSERT(realpath(dir, real) != NULL);
+	ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(mounts,
+	    0), "Source")), real);
+	json_decref(body);
+	body = NULL;
+	ASSERT_INT_EQ(spec_container(&t, json_array_get(t.containers, 1), &body,
+	    &err), -1);
+	ASSERT(strstr(err, "ResourceInitializationError") != NULL);
+	ASSERT(strstr(err, "outside --allowed-bind-roots") != NULL);
+	free(err);
+	vols = spec_volumes(&t);
+	ASSERT_INT_EQ(json_array_size(vols), 1);
+	ASSERT(strstr(json_string_value(json_object_get(json_array_get(vols, 0),
+	    "refused")), "outside --allowed-bind-roots") != NULL);
+	json_decref(vols);
+	/* without roots every path goes as written, nothing refused */
+	t.bind_roots = NULL;
+	vols = spec_volumes(&t);
+	ASSERT(json_object_get(json_array_get(vols, 0), "refused") == NULL);
+	json_decref(vols);
+	ASSERT_INT_EQ(spec_container(&t, json_array_get(t.containers, 1), &body,
+	    &err), 0);
+	json_decref(body);
+	json_decref(def);
+	unlink(link);
+	rmdir(dir);
+	rmdir(root);
 }
