@@ -57,7 +57,10 @@ resource "aws_ecs_task_definition" "web" {
       image     = "ecsd-test/busybox:latest"
       essential = true
       memory    = 64
-      command   = ["httpd", "-f", "-p", "8080", "-h", var.mode == "one" ? "/www" : "/tmp"]
+      # httpd as PID 1 ignores SIGTERM: without this every replaced or
+      # deleted task would wait the default 30 s for SIGKILL.
+      stopTimeout = 2
+      command     = ["httpd", "-f", "-p", "8080", "-h", var.mode == "one" ? "/www" : "/tmp"]
       portMappings = [
         { containerPort = 8080, hostPort = 0, protocol = "tcp" }
       ]
