@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../api/api.h"
+#include "../api/api.h"
 #include "../daemon/daemon.h"
 #include "spec.h"
 

@@ -315,6 +315,13 @@ TEST(spec_volumes_and_mounts)
 	    json_object_get(body, "HostConfig"), "VolumesFrom"), 0)), ":ro")
 	    != NULL);
 	json_decref(body);
+	/* a host path outside the allowed roots fails right before the mount */
+	t.bind_roots = "/var/lib/ecsd-volumes";
+	ASSERT_INT_EQ(spec_container(&t, json_array_get(t.containers, 0), &body,
+	    &err), -1);
+	ASSERT(strstr(err, "--allowed-bind-roots") != NULL);
+	free(err);
+	t.bind_roots = NULL;
 	/* EFS cannot be honoured locally */
 	ASSERT_INT_EQ(spec_container(&t, json_array_get(t.containers, 1), &body,
 	    &err), -1);
