@@ -273,6 +273,12 @@ services_deploy(struct store *st, const struct part *p,
 		sdeps = json_object();
 		json_object_set_new(d->state, "deployments", sdeps);
 	}
+	/* clocks tick in milliseconds: keep deployments strictly in order */
+	if (json_number_value(json_object_get(d->state, "lastDeployAt")) >=
+	    d->now)
+		d->now = json_number_value(json_object_get(d->state,
+		    "lastDeployAt")) + 0.001;
+	json_object_set_new(d->state, "lastDeployAt", json_real(d->now));
 	services_deployment_id_new(id, sizeof id);
 	rev_arn = services_revision_arn(p, d->cluster, name, id);
 
