@@ -343,26 +343,31 @@ tags_forget(struct req *r, json_t *arns)
 	return 0;
 }
 
-/* Refreshes the stored doc, drops what drained, and writes it back. */
+/* Refreshes the loaded doc and drops what drained, with its tags. */
 static int
-svc_save(struct req *r, struct svc_ctx *c)
+prune(struct req *r, struct svc_ctx *c)
 {
 	json_t *removed = json_array();
 	int rc = -1;
 
-	if (refresh_all(r, c->cluster, c->row.doc, removed) < 0 ||
-	    tags_forget(r, removed) != 0)
-		goto out;
-	if (store_service_put(r->store, &r->part, c->cluster, c->name,
-	    c->row.doc, NULL) != STORE_OK) {
-		api_fail(r, ECS_ERR_SERVER, "The store could not save the "
-		    "service: %s", store_errmsg(r->store));
-		goto out;
-	}
-	rc = 0;
-out:
+	if (refresh_all(r, c->cluster, c->row.doc, removed) >= 0 &&
+	    tags_forget(r, removed) == 0)
+		rc = 0;
 	json_decref(removed);
 	return rc;
+}
+
+/* Prunes the loaded doc and writes it back. */
+static int
+svc_save(struct req *r, struct svc_ctx *c)
+{
+	if (prune(r, c) != 0)
+		return -1;
+	if (store_service_put(r->store, &r->part, c->cluster, c->name,
+	    c->row.doc, NULL) != STORE_OK)
+		return api_fail(r, ECS_ERR_SERVER, "The store could not save the "
+		    "service: %s", store_errmsg(r->store));
+	return 0;
 }
 
 /* The task set as an answer shows it, with its tags when asked. */
@@ -512,7 +517,7 @@ op_create_task_set(struct req *r)
 	if (launch_check(r, td, lt) != 0 || scale_check(r, in_get(r, "scale")) !=
 	    0 || tags_validate(r, tags, NULL) != 0)
 		goto out;
-	if (refresh_all(r, c.cluster, c.row.doc, NULL) < 0)
+	if (prune(r, &c) != 0)
 		goto out;
 	sets = sets_of(c.row.doc);
 	if (json_array_size(sets) >= MAX_TASK_SETS) {
@@ -560,8 +565,6 @@ op_create_task_set(struct req *r)
 	json_object_set_new(ts, "serviceRegistries", v != NULL ?
 	    json_deep_copy(v) : json_array());
 	json_array_append_new(sets, ts);
-	if (refresh_all(r, c.cluster, c.row.doc, NULL) < 0)
-		goto out;
 	if (json_array_size(tags) > 0 &&
 	    store_tags_set(r->store, arn, tags) != STORE_OK) {
 		api_fail(r, ECS_ERR_SERVER, "The tags could not be saved.");
@@ -616,7 +619,7 @@ op_delete_task_set(struct req *r)
 {
 	struct svc_ctx c;
 	json_t *ts;
-	int rc = -1;
+	int rc = -1, gone;
 
 	if (svc_open(r, NEED_LIVE, &c) != 0)
 		goto out;
@@ -634,17 +637,12 @@ op_delete_task_set(struct req *r)
 		json_object_set_new(ts, "updatedAt", json_real(r->now));
 	}
 	/* The answer shows it DRAINING even when it has no task to drain and
-	 * so leaves taskSets[] with this very write. */
-	json_incref(ts);
-	if (refresh_all(r, c.cluster, c.row.doc, NULL) >= 0) {
-		json_t *view = ts_view(r, ts, 0);
-
-		json_object_set_new(view, "status", json_string("DRAINING"));
-		json_object_set_new(r->out, "taskSet", view);
-		if (svc_save(r, &c) == 0)
-			rc = 0;
-	}
-	json_decref(ts);
+	 * so leaves taskSets[] (and its tags the store) with this very write. */
+	if (refresh_one(r, c.cluster, c.row.doc, ts, &gone) < 0)
+		goto out;
+	json_object_set_new(r->out, "taskSet", ts_view(r, ts, 0));
+	if (svc_save(r, &c) == 0)
+		rc = 0;
 out:
 	svc_close(&c);
 	return rc;

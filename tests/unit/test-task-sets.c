@@ -567,6 +567,35 @@ TEST(task_set_delete_drains_and_is_forgotten)
 	fails("DeleteTaskSet", q, "TaskSetNotFoundException", NULL);
 	snprintf(q, sizeof q, "{\"resourceArn\":\"%s\"}", arn);
 	fails("ListTagsForResource", q, "ResourceNotFoundException", NULL);
+	ASSERT_INT_EQ(store_tags_count(api_store(), arn), 0);
+}
+
+TEST(task_set_tags_go_with_a_drained_task_set)
+{
+	char id[64], q[512], arn[256];
+	json_t *doc;
+
+	setup();
+	snprintf(id, sizeof id, "%s", create(",\"scale\":{\"value\":25,"
+	    "\"unit\":\"PERCENT\"},\"tags\":[{\"key\":\"k\",\"value\":\"v\"}]"));
+	snprintf(arn, sizeof arn, PREFIX "task-set/c1/web/%s", id);
+	reconcile("web");
+	all_last(id, "RUNNING");
+	snprintf(q, sizeof q, SVC ",\"taskSet\":\"%s\",\"force\":true}", id);
+	doc = ok("DeleteTaskSet", q);
+	ASSERT_STR_EQ(s_at(json_object_get(doc, "taskSet"), "status"),
+	    "DRAINING");
+	ASSERT_INT_EQ(i_at(json_object_get(doc, "taskSet"), "runningCount"), 1);
+	json_decref(doc);
+	ASSERT_INT_EQ(store_tags_count(api_store(), arn), 1);
+	reconcile("web");
+	stopped_ones_stop(id);
+	/* a later write on the service forgets it and its tags */
+	create("");
+	ASSERT_INT_EQ(store_tags_count(api_store(), arn), 0);
+	doc = ok("DescribeTaskSets", SVC "}");
+	ASSERT_INT_EQ(json_array_size(json_object_get(doc, "taskSets")), 1);
+	json_decref(doc);
 }
 
 TEST(task_set_reconcile_runs_scales_and_drains)
