@@ -70,6 +70,9 @@ struct req {
 	json_t *in;               /* validated input object */
 	json_t *out;              /* output object the handler fills */
 	struct store *store;
+	int scheduler;            /* made by the service scheduler, not a
+	                             client: may run INACTIVE revisions, as
+	                             ECS services keep doing */
 	enum ecs_error err;       /* ECS_OK or the exception to send */
 	char *err_msg;            /* its message (heap) */
 };

@@ -398,8 +398,8 @@ reap(struct http *h)
 	for (struct conn *k = h->conns; k != NULL; k = k->next) {
 		if (k->cut || k->fd == MHD_INVALID_SOCKET || now - k->since < limit)
 			continue;
-		log_debug("http: a request took longer than %d s: closing its "
-		    "connection", h->cfg->conn_timeout);
+		log_debug("http: a connection was idle or its request unfinished "
+		    "for %d s: closing it", h->cfg->conn_timeout);
 		shutdown(k->fd, SHUT_RDWR);
 		k->cut = 1;
 	}

@@ -768,6 +768,7 @@ launch(struct req *r, struct service_row *svc, json_t *ts, int count)
 		int n = count > RUN_BATCH ? RUN_BATCH : count;
 
 		memset(&sub, 0, sizeof sub);
+		sub.scheduler = 1;
 		sub.op = r->op;
 		sub.part = r->part;
 		sub.store = r->store;

@@ -497,7 +497,10 @@ launch_prepare(struct req *r, struct launch *L, int start)
 		return -1;
 	L->td_arn = str(L->td, "taskDefinitionArn");
 	status = str(L->td, "status");
-	if (status != NULL && !same(status, "ACTIVE"))
+	/* Clients cannot run a deregistered revision; a service that uses one
+	 * keeps launching it (ECS), so the service scheduler may. */
+	if (status != NULL && !same(status, "ACTIVE") &&
+	    !(r->scheduler && same(status, "INACTIVE")))
 		return api_fail(r, ECS_ERR_CLIENT, "TaskDefinition is inactive");
 	snprintf(L->family, sizeof L->family, "%s", str(L->td, "family") ?
 	    str(L->td, "family") : "");

@@ -612,6 +612,7 @@ start_tasks(struct spass *sp, json_t *dep, int n)
 		r.now = now_epoch();
 		r.in = run_input(sp, dep, batch);
 		r.out = json_object();
+		r.scheduler = 1;
 		rc = op_run_task(&r);
 		if (rc != 0 && r.err == ECS_ERR_SERVER) {
 			log_error("sched: service %s: %s", sp->name, r.err_msg ?
