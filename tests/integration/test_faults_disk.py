@@ -197,10 +197,23 @@ class ReadOnly(unittest.TestCase):
         self.assertIn("ro", opts)
 
     def repair(self):
-        """What an operator does: stop, unmount, fsck, mount again."""
-        self.umount()
+        """What an operator does: stop, unmount, fsck, mount again. A mount
+        namespace made meanwhile (a container's, anyone's) can hold the old
+        mount busy, and a remount of the same device would find the same
+        read-only superblock: so the old mount is detached, and a copy of
+        the image (what reached the disk) is checked and mounted."""
+        if subprocess.run(["umount", self.mnt],
+                          capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", self.mnt], capture_output=True)
+        self.generation = getattr(self, "generation", 0) + 1
+        copy = "%s.%d" % (self.img, self.generation)
+        subprocess.run(["cp", "--sparse=always", self.img, copy], check=True)
+        self.img = copy
         subprocess.run(["e2fsck", "-fy", self.img], capture_output=True)
         self.mount()
+        opts = subprocess.run(["findmnt", "-no", "OPTIONS", self.mnt],
+                              capture_output=True, text=True).stdout
+        self.assertTrue(opts.startswith("rw"), opts)
 
     def tearDown(self):
         if self.d is not None:
@@ -302,9 +315,15 @@ class ReadOnly(unittest.TestCase):
         self.repair()
         self.d.start()
         self.ecs = self.d.boto3()
-        wait_for(lambda: {t["lastStatus"] for t in self.ecs.describe_tasks(
-            cluster=CLUSTER, tasks=arns)["tasks"]} == {"RUNNING"},
-            timeout=60, what="the tasks to run after the repair")
+        try:
+            wait_for(lambda: {t["lastStatus"] for t in self.ecs.describe_tasks(
+                cluster=CLUSTER, tasks=arns)["tasks"]} == {"RUNNING"},
+                timeout=60, what="the tasks to run after the repair")
+        except AssertionError:
+            raise AssertionError("tasks %r; log:\n%s" % (
+                [(t["lastStatus"], t.get("stoppedReason")) for t in
+                 self.ecs.describe_tasks(cluster=CLUSTER, tasks=arns)[
+                     "tasks"]], self.d.log_tail(40)))
         faults.audit(self, self.d, CLUSTER, arns, host=self.engine.host)
 
 
