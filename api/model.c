@@ -4,7 +4,10 @@
  * Every request body is checked against its operation's input shape before a
  * handler runs: JSON types, required members, enum values, string lengths and
  * number ranges. The handler can then trust the shape and only checks what
- * the model cannot say (names, cross-field rules). With --check-output every
+ * the model cannot say (names, cross-field rules). Members the model does
+ * not know are removed on the way, at every depth: AWS ignores them, and a
+ * handler that stores a part of the request as it came can then never keep
+ * or echo one. With --check-output every
  * response is checked against the output shape too, strictly (no member the
  * model does not know), which is how tests catch a drifting response.
  *
@@ -259,6 +262,7 @@ check_structure(struct check *c, json_t *shape, json_t *v)
 	json_t *required = json_object_get(shape, "required");
 	const char *key;
 	json_t *val;
+	void *next;
 	size_t i;
 	json_t *r;
 
@@ -278,7 +282,7 @@ check_structure(struct check *c, json_t *shape, json_t *v)
 			return rc;
 		}
 	}
-	json_object_foreach(v, key, val) {
+	json_object_foreach_safe(v, next, key, val) {
 		json_t *ms = json_object_get(members, key);
 		size_t old;
 		int rc;
@@ -288,7 +292,9 @@ check_structure(struct check *c, json_t *shape, json_t *v)
 				return fail(c, ECS_ERR_SERVER,
 				    "member '%s%s%s' is not in the model", c->path.buf,
 				    c->path.len ? "." : "", key);
-			continue;   /* like AWS, unknown input members are ignored */
+			/* Like AWS, unknown input members are ignored: dropped. */
+			json_object_del(v, key);
+			continue;
 		}
 		if (json_is_null(val) && !c->strict)
 			continue;
