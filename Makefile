@@ -4,6 +4,7 @@
 #   make test    install what is missing, build, run every test
 #   make asan    the same tests against an ASan+UBSan build
 #   make unit    only the C unit tests
+#   make bench   ecsd against moto_server and the Docker floor (QUICK=1: ~3 min)
 #   make docs    regenerate docs/api-coverage.md from the operation table
 
 CC ?= cc
@@ -80,5 +81,15 @@ clean:
 	rm -rf build build-asan
 
 .PHONY: all deps run unit test asan docs clean
+
+# ---- benchmark ----------------------------------------------------------
+# bench/run.py: ecsd and moto_server side by side (wrk), start-up, memory,
+# scale, task launch against the Docker floor. docs/performance.md.
+bench:
+	@bench/setup.sh
+	@$(MAKE) --no-print-directory all
+	python3 bench/run.py $(if $(filter-out 0,$(QUICK)),--quick)
+
+.PHONY: bench
 
 -include $(LIB_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(BUILD)/daemon/main.d
