@@ -12,10 +12,10 @@
  * Deadlines: MHD's --connection-timeout only closes a connection that is
  * silent that long, so a client sending a byte a second would hold one
  * forever. Every connection is therefore also on a list (conn_cb) with the
- * time its current request began (accept, or the end of the previous
- * response); run() shuts down any that has not finished its request
- * within --connection-timeout, and schedule() wakes it at least every
- * second while connections are open.
+ * time its current request began (accept or the end of the previous
+ * response, then its request line); run() shuts down any that has not
+ * finished its request within --connection-timeout, and schedule() wakes
+ * it at least every second while connections are open.
  *
  * Shutdown: http_stop quiesces (no new connections), waits until no request
  * is in flight (or a grace period ends), then stops MHD and closes handles.
@@ -310,6 +310,22 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 }
 
 /*
+ * A request's deadline runs from the end of the previous response (or the
+ * accept), and again from its request line: a client that idled almost
+ * --connection-timeout on a kept-alive connection still gets the whole
+ * time for the request it then sends.
+ */
+static void
+restart_deadline(struct http *h, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci != NULL && ci->socket_context != NULL)
+		((struct conn *)ci->socket_context)->since = uv_now(h->timer.loop);
+}
+
+/*
  * Called with the request target before MHD parses (and unescapes) it: the
  * raw text is what SigV4 signs. MHD keeps the return value as con_cls and
  * calls completed_cb for it in every case.
@@ -320,9 +336,9 @@ uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
 	struct http *h = cls;
 	struct body *b = xcalloc(1, sizeof *b);
 
-	(void)c;
 	b->uri = xstrdup(uri != NULL ? uri : "/");
 	h->in_flight++;
+	restart_deadline(h, c);
 	return b;
 }
 
@@ -332,14 +348,9 @@ completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct http *h = cls;
 	struct body *b = *con_cls;
-	const union MHD_ConnectionInfo *ci;
 
 	(void)toe;
-	/* The next request on this connection gets its own deadline. */
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci != NULL && ci->socket_context != NULL)
-		((struct conn *)ci->socket_context)->since =
-		    uv_now(h->timer.loop);
+	restart_deadline(h, c);   /* the next request gets its own */
 	if (b == NULL)
 		return;
 	free(b->uri);

@@ -972,6 +972,34 @@ class Connections(HostileTestCase):
         self.assertServing()
         self.assertStateUnchanged()
 
+    def test_a_kept_alive_connection_gets_the_whole_time_per_request(self):
+        """The deadline restarts with each request line: a client that
+        idled most of --connection-timeout and then sends at a normal pace
+        is not cut off."""
+        global tried
+        req = request("ListClusters", b"{}")
+        s = socket.create_connection(("127.0.0.1", d.port), timeout=10)
+
+        def answer():
+            buf = b""
+            while not response_complete(buf):
+                got = s.recv(65536)
+                self.assertTrue(got, "cut off")
+                buf += got
+            return parse_response(buf)[0]
+        try:
+            s.sendall(req)
+            self.assertEqual(answer(), 200)
+            for _ in range(2):
+                tried += 1
+                time.sleep(CONN_TIMEOUT * 0.7)    # idle, kept alive
+                s.sendall(req[:40])               # the request line
+                time.sleep(CONN_TIMEOUT * 0.5)    # 1.2 times the timeout
+                s.sendall(req[40:])
+                self.assertEqual(answer(), 200)
+        finally:
+            s.close()
+
     def test_many_idle_connections(self):
         """Hundreds of connections that send nothing, or half a request,
         up to --max-connections: others are still served; beyond the limit
