@@ -158,6 +158,88 @@ class DiskFull(unittest.TestCase):
                          list(range(1, ok + 1)))
 
 
+@unittest.skipUnless(can_mount() and shutil.which("valgrind"),
+                     "needs root, mount and valgrind")
+class FailurePathsUnderValgrind(unittest.TestCase):
+    """The failure paths (engine down, a task stopped without it, writes
+    refused by a full disk, recovery) leak nothing and touch no memory they
+    should not: ecsd under valgrind, stopped with SIGTERM."""
+
+    def setUp(self):
+        self.mnt = tempfile.mkdtemp(prefix="ecsd-vg-")
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs",
+                        self.mnt], check=True)
+        self.logdir = tempfile.mkdtemp(prefix="ecsd-vglog-")
+
+    def tearDown(self):
+        subprocess.run(["umount", self.mnt], capture_output=True)
+        os.rmdir(self.mnt)
+        shutil.rmtree(self.logdir, ignore_errors=True)
+
+    def test_disk_full_and_engine_down_under_valgrind(self):
+        port = ecsd.free_port()
+        log = os.path.join(self.logdir, "vg.log")
+        proc = subprocess.Popen(
+            ["valgrind", "--leak-check=full",
+             "--errors-for-leak-kinds=definite", "--error-exitcode=9",
+             ecsd.BINARY, "--port", str(port), "--data-dir", self.mnt,
+             "--docker-host", "unix://%s/no-engine.sock" % self.logdir,
+             "--reconcile-interval", "200", "--check-output"],
+            stdout=open(log, "wb"), stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL)
+        try:
+            d = ecsd.Daemon(data_dir=self.mnt)
+            d.port = port
+            wait_for(lambda: self._up(d), timeout=60, interval=0.3,
+                     what="ecsd under valgrind")
+            ecs = d.boto3()
+            ecs.create_cluster(clusterName=CLUSTER)
+            td = ecs.register_task_definition(
+                family="vg", containerDefinitions=[container("a")])[
+                "taskDefinition"]["taskDefinitionArn"]
+            arn = ecs.run_task(cluster=CLUSTER, taskDefinition=td)[
+                "tasks"][0]["taskArn"]
+            ecs.stop_task(cluster=CLUSTER, task=arn)
+            wait_for(lambda: ecs.describe_tasks(cluster=CLUSTER, tasks=[arn])[
+                "tasks"][0]["lastStatus"] == "STOPPED", timeout=30,
+                what="the task to stop without the engine")
+            ecs.run_task(cluster=CLUSTER, taskDefinition=td, count=3)
+            subprocess.run(["dd", "if=/dev/zero", "of=" + os.path.join(
+                self.mnt, "fill"), "bs=64k"], capture_output=True)
+            refused = 0
+            for i in range(60):
+                try:
+                    ecs.register_task_definition(
+                        family="vg", containerDefinitions=[container(
+                            "a", environment=[{"name": "A",
+                                               "value": "x" * 3000}])])
+                except ClientError as e:
+                    self.assertTrue(is_server_error(e))
+                    refused += 1
+                    if refused >= 3:
+                        break
+            self.assertGreaterEqual(refused, 3)
+            os.unlink(os.path.join(self.mnt, "fill"))
+            ecs.register_task_definition(
+                family="vg", containerDefinitions=[container("a")])
+            time.sleep(1)
+        finally:
+            proc.terminate()
+            rc = proc.wait(60)
+        with open(log, errors="replace") as f:
+            out = f.read()
+        self.assertEqual(rc, 0, out[-3000:])
+        self.assertIn("ERROR SUMMARY: 0 errors", out)
+
+    @staticmethod
+    def _up(d):
+        try:
+            d.admin("GET", "health")
+            return True
+        except OSError:
+            return False
+
+
 @unittest.skipUnless(can_mount(), "needs root, mount and mkfs.ext4")
 class ReadOnly(unittest.TestCase):
     """ext4 on a loop device with errors=remount-ro; trigger_fs_error makes
