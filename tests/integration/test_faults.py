@@ -120,6 +120,31 @@ class KillNine(ecsd.DockerTestCase):
         self.assertTrue(before <= {c["Id"] for c in cs},
                         "containers made before the kill were replaced")
 
+    def test_kill9_during_startup_and_resync(self):
+        """kill -9 again and again while ecsd starts up and resyncs (tasks
+        starting and stopping): the last start finds everything."""
+        td = self.register("boot", [container("main")])
+        arns = [t["taskArn"] for t in self.ecs.run_task(
+            cluster=CLUSTER, taskDefinition=td, count=10)["tasks"]]
+        for arn in arns[:3]:
+            self.ecs.stop_task(cluster=CLUSTER, task=arn)
+        kills = 0
+        for i in range(6):
+            time.sleep(self.rng.uniform(0.0, 0.4))
+            self.d.kill9()
+            kills += 1
+            self.d.start()
+            if i == 2:
+                arns += [t["taskArn"] for t in self.d.boto3().run_task(
+                    cluster=CLUSTER, taskDefinition=td, count=5)["tasks"]]
+        tasks, cs = faults.audit(self, self.d, CLUSTER, arns)
+        by = {t["taskArn"]: t for t in tasks}
+        for arn in arns[:3]:
+            self.assertEqual(by[arn]["lastStatus"], "STOPPED")
+        self.assertEqual(sum(1 for t in tasks if t["lastStatus"] == "RUNNING"),
+                         12)
+        self.assertEqual(kills, 6)
+
     def test_containers_removed_while_ecsd_is_down(self):
         """kill -9, then containers go while ecsd is down: one removed, one
         exited. On restart both tasks are STOPPED with a clear reason, the
