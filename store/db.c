@@ -196,10 +196,9 @@ store_errmsg(struct store *st)
 			sys = why_refused(st->path);
 		if (sys == 0 && code == SQLITE_FULL)
 			sys = ENOSPC;
-		if (sys == 0 && code == SQLITE_READONLY)
-			sys = EROFS;
 		snprintf(st->errbuf, sizeof st->errbuf, "%s (%s%s%s)", msg,
-		    sys ? strerror(sys) : "the disk refused the write",
+		    sys ? strerror(sys) : code == SQLITE_READONLY ?
+		    "the store is read-only" : "the disk refused the write",
 		    st->path ? ": " : "", st->path ? st->path : "");
 		return st->errbuf;
 	default:

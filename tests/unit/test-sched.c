@@ -385,6 +385,44 @@ TEST(sched_stops_a_task_that_never_reached_the_down_engine)
 	ASSERT_INT_EQ(docker_fake_count(fake, "POST /containers/create*"), 0);
 }
 
+static void
+set_query_only(int on)
+{
+	static const char on_sql[] = "PRAGMA query_only = 1";
+	static const char off_sql[] = "PRAGMA query_only = 0";
+	sqlite3_stmt *st = store_stmt(store, on ? on_sql : off_sql);
+
+	sqlite3_step(st);
+	sqlite3_reset(st);
+}
+
+/* A store that refuses writes (disk full, read-only) ends each chain at
+ * its first write instead of repeating the step forever; the task carries
+ * on once writes work again. */
+TEST(sched_gives_up_a_step_the_store_refuses)
+{
+	const char *arn;
+	json_t *t;
+
+	setup();
+	register_def(WEB);
+	docker_fake_set_down(fake, 1);
+	arn = run_task("web");
+	run_until_pred(flag_set, &(int){ 0 }, 100);
+	set_query_only(1);
+	docker_fake_set_down(fake, 0);
+	run_until_pred(flag_set, &(int){ 0 }, 400);
+	t = describe(arn);
+	ASSERT_STR_EQ(json_string_value(json_object_get(t, "lastStatus")),
+	    "PROVISIONING");
+	json_decref(t);
+	ASSERT_INT_EQ(docker_fake_count(fake, "POST /containers/create*"), 0);
+	ASSERT(sched->runs == NULL);
+	set_query_only(0);
+	json_decref(wait_status(arn, "RUNNING"));
+	ASSERT_INT_EQ(docker_fake_count(fake, "POST /containers/create*"), 1);
+}
+
 static int
 no_containers(void *arg)
 {
