@@ -114,6 +114,11 @@ class DiskFull(unittest.TestCase):
         wait_for(lambda: self.ecs.describe_tasks(cluster=CLUSTER, tasks=[arn])
                  ["tasks"][0]["lastStatus"] == "RUNNING", timeout=60,
                  what="task RUNNING")
+        self.ecs.create_service(cluster=CLUSTER, serviceName="svc",
+                                taskDefinition=td, desiredCount=2)
+        wait_for(lambda: self.ecs.describe_services(
+            cluster=CLUSTER, services=["svc"])["services"][0][
+            "runningCount"] == 2, timeout=60, what="service running 2")
         self.fill()
         failures = 0
         for i in range(20, 400):
@@ -130,11 +135,15 @@ class DiskFull(unittest.TestCase):
         # reads answer while the disk is full
         self.assertEqual(revisions(self.ecs, "full"), list(range(1, ok + 1)))
         self.assertEqual(len(self.ecs.list_tasks(cluster=CLUSTER)["taskArns"]),
-                         1)
+                         3)
         # the container dies meanwhile: the store cannot record it yet
         rid = self.ecs.describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"][
             0]["containers"][0]["runtimeId"]
         ecsd.docker("kill", rid)
+        svc_task = self.ecs.describe_tasks(
+            cluster=CLUSTER, tasks=self.ecs.list_tasks(
+                cluster=CLUSTER, serviceName="svc")["taskArns"][:1])["tasks"][0]
+        ecsd.docker("kill", svc_task["containers"][0]["runtimeId"])
         cpu0 = cpu_seconds(self.d.proc.pid)
         time.sleep(3)
         self.assertLess(cpu_seconds(self.d.proc.pid) - cpu0, 1.5,
@@ -151,6 +160,17 @@ class DiskFull(unittest.TestCase):
             self.ecs.describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"][0]),
             timeout=60, what="the missed exit to be recorded")
         self.assertEqual(t["containers"][0]["exitCode"], 137)
+        # the service kept its promise through it: two tasks, no more
+        svc = wait_for(lambda: (lambda s: s["runningCount"] == 2 and
+                                s["pendingCount"] == 0 and s)(
+            self.ecs.describe_services(cluster=CLUSTER, services=["svc"])[
+                "services"][0]), timeout=60, what="service steady")
+        self.assertEqual(len(self.ecs.list_tasks(
+            cluster=CLUSTER, serviceName="svc")["taskArns"]), 2)
+        self.assertEqual(len(svc["deployments"]), 1)
+        self.assertNotIn(svc_task["taskArn"], self.ecs.list_tasks(
+            cluster=CLUSTER, serviceName="svc")["taskArns"])
+        faults.audit(self, self.d, CLUSTER, [arn])
         self.d.stop()
         self.assertEqual(integrity(os.path.join(self.mnt, "ecsd.db")), "ok")
         self.d.start()
