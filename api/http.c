@@ -14,8 +14,8 @@
  * forever. Every connection is therefore also on a list (conn_cb) with the
  * time its current request began (accept or the end of the previous
  * response, then its request line); run() shuts down any that has not
- * finished its request within --connection-timeout, and schedule() wakes
- * it at least every second while connections are open.
+ * sent all of its request within --connection-timeout, and schedule()
+ * wakes it at least every second while connections are open.
  *
  * Shutdown: http_stop quiesces (no new connections), waits until no request
  * is in flight (or a grace period ends), then stops MHD and closes handles.
@@ -81,11 +81,31 @@ struct headers {
 struct conn {
 	MHD_socket fd;
 	uint64_t since;           /* loop time its current request began */
+	int answering;            /* the request is in: no deadline until done */
 	int cut;                  /* shut down for being too slow */
 	struct conn *prev, *next;
 };
 
 static void schedule(struct http *);
+
+/* The connection's entry on h->conns (its MHD socket context), or NULL. */
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void
+mark_answering(struct MHD_Connection *c)
+{
+	struct conn *k = conn_of(c);
+
+	if (k != NULL)
+		k->answering = 1;
+}
 
 static enum MHD_Result
 send_json(struct MHD_Connection *c, int status, const char *json, size_t len,
@@ -300,6 +320,9 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 		b->buf[b->len] = '\0';
 		return MHD_YES;
 	}
+	/* All of the request is in: however long the answer takes (a big
+	 * body under a sanitizer), the client is no longer the slow one. */
+	mark_answering(c);
 	if (b->rejected == DISCARD) {
 		b->rejected = ANSWERED;
 		return too_large(h, c);
@@ -318,11 +341,12 @@ access_cb(void *cls, struct MHD_Connection *c, const char *url,
 static void
 restart_deadline(struct http *h, struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci;
+	struct conn *k = conn_of(c);
 
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	if (ci != NULL && ci->socket_context != NULL)
-		((struct conn *)ci->socket_context)->since = uv_now(h->timer.loop);
+	if (k != NULL) {
+		k->since = uv_now(h->timer.loop);
+		k->answering = 0;
+	}
 }
 
 /*
@@ -407,7 +431,8 @@ reap(struct http *h)
 	if (limit == 0)
 		return;   /* --connection-timeout 0: no deadline, as for MHD */
 	for (struct conn *k = h->conns; k != NULL; k = k->next) {
-		if (k->cut || k->fd == MHD_INVALID_SOCKET || now - k->since < limit)
+		if (k->cut || k->answering || k->fd == MHD_INVALID_SOCKET ||
+		    now - k->since < limit)
 			continue;
 		log_debug("http: a connection was idle or its request unfinished "
 		    "for %d s: closing it", h->cfg->conn_timeout);
