@@ -16,6 +16,8 @@ Seeds come from three places:
     in subprocesses and are not seen).
 Files are named <operation>-<sha1 prefix>, at most PER_OP per operation
 (the smallest distinct ones), so the corpus stays small enough to commit.
+Files named regress-* are inputs that once crashed or failed the fuzzer;
+they are kept as they are, so every run tries them again.
 
 The dictionary (ecs.dict) holds every operation name, member name and enum
 value of the model, quoted as they appear in JSON.
@@ -146,7 +148,8 @@ def from_tests(seeds, modules):
 def write_corpus(seeds):
     os.makedirs(CORPUS, exist_ok=True)
     for f in os.listdir(CORPUS):
-        os.unlink(os.path.join(CORPUS, f))
+        if not f.startswith("regress-"):
+            os.unlink(os.path.join(CORPUS, f))
     n = 0
     for op in sorted(seeds):
         for body in sorted(seeds[op], key=lambda b: (len(b), b))[:PER_OP]:
