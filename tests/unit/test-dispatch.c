@@ -137,3 +137,29 @@ TEST(dispatch_raw_nul_is_not_json)
 		free(resp.body);
 	}
 }
+
+/* "%.200s" may cut a character in two: the half left is scrubbed, too. */
+TEST(dispatch_message_cut_inside_a_character_is_utf8)
+{
+	struct api_response resp = { 0 };
+	char target[400];
+	json_t *doc;
+	const char *msg;
+
+	unit_store_setup();
+	/* 199 bytes of target, then a two-byte character, then more. */
+	snprintf(target, sizeof target, "AmazonEC2ContainerServiceV20141113.%s"
+	    "\xc3\xa9tail", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	ASSERT_INT_EQ(strlen(target), 199 + 6);
+	api_handle(target, NULL, "{}", 2, &resp);
+	ASSERT_INT_EQ(resp.status, 400);
+	doc = json_loadb(resp.body, resp.len, 0, NULL);
+	ASSERT_NOT_NULL(doc);
+	msg = json_string_value(json_object_get(doc, "message"));
+	ASSERT_NOT_NULL(msg);
+	ASSERT(strstr(msg, "aaaa?'.") != NULL);
+	json_decref(doc);
+	free(resp.body);
+}
