@@ -52,17 +52,15 @@ def arn(region, rest):
 
 # ---- a raw HTTP client: exact bytes, no help from any library ------------
 
-def exchange(data, timeout=10, chunks=None, delay=0.0):
-    """Sends data (or the list chunks, delay seconds apart) on a fresh
-    connection; returns (status or None, JSON doc or raw bytes, cut) where
-    cut means the daemon closed or reset the connection without an answer."""
+def exchange(data, timeout=10, chunks=None):
+    """Sends data (or the list chunks) on a fresh connection; returns
+    (status or None, JSON doc or raw bytes, cut) where cut means the daemon
+    closed or reset the connection without an answer."""
     s = socket.create_connection(("127.0.0.1", d.port), timeout=timeout)
     try:
         try:
             for part in (chunks if chunks is not None else [data]):
                 s.sendall(part)
-                if delay:
-                    time.sleep(delay)
         except OSError:
             pass   # the daemon stopped reading: look for its answer
         buf = b""
@@ -271,19 +269,17 @@ class Case:
     of statuses, 'cut' when a closed connection is an answer too."""
 
     def __init__(self, name, op=None, body=b"{}", expect=(400,), types=None,
-                 raw=None, chunks=None, delay=0.0, headers=None, target=None,
-                 failures_ok=None, empty_ok=False, any_body=False,
-                 known_bug=None):
+                 raw=None, chunks=None, headers=None, target=None,
+                 failures_ok=None, empty_ok=False, any_body=False):
         self.name, self.op, self.body = name, op, body
         self.expect, self.types = set(expect), types
-        self.raw, self.chunks, self.delay = raw, chunks, delay
+        self.raw, self.chunks = raw, chunks
         self.headers, self.target = headers, target
         # Calls with a failures list may answer a bad id there.
         self.failures_ok = (failures_ok if failures_ok is not None else
                             op is not None and has_failures(op))
         self.empty_ok = empty_ok   # 200 with nothing listed is right too
         self.any_body = any_body   # the HTTP layer may answer, not ecsd
-        self.known_bug = known_bug
 
     def bytes(self):
         if self.raw is not None:
@@ -297,19 +293,14 @@ class HostileTestCase(unittest.TestCase):
 
     def run_cases(self, cases):
         global tried
-        problems, known = [], []
+        problems = []
         for c in cases:
             tried += 1
-            status, doc, cut = exchange(c.bytes(), chunks=c.chunks,
-                                        delay=c.delay, timeout=20)
+            status, doc, cut = exchange(c.bytes(), chunks=c.chunks, timeout=20)
             why = self.judge(c, status, doc, cut)
-            if why is None:
-                continue
-            line = "%s: %s (got %s %s)" % (c.name, why, status,
-                                           repr(doc)[:300])
-            (known if c.known_bug else problems).append(line)
-        for k in known:
-            print("\n  known bug: " + k)
+            if why is not None:
+                problems.append("%s: %s (got %s %s)" % (c.name, why, status,
+                                                        repr(doc)[:300]))
         self.assertServing()
         self.assertEqual(problems, [], "\n" + "\n".join(problems[:40]))
         self.assertStateUnchanged()
