@@ -346,6 +346,8 @@ int op_stop_service_deployment(struct req *);
 
 /* tasks.c */
 int op_run_task(struct req *);
+int placement_validate(struct req *, json_t *, json_t *, const char *,
+    const char *);
 int op_start_task(struct req *);
 int op_stop_task(struct req *);
 int op_describe_tasks(struct req *);

@@ -35,8 +35,6 @@
 #define DESCRIBE_MAX 10           /* services per DescribeServices */
 #define HISTORY_DESCRIBE_MAX 20   /* ARNs per Describe*Deployments/Revisions */
 #define EVENTS_MAX 100
-#define MAX_CONSTRAINTS 10
-#define MAX_STRATEGIES 5
 
 /* ---- small helpers ---- */
 
@@ -651,64 +649,10 @@ static int
 check_placement(struct req *r, json_t *constraints, json_t *strategies,
     const char *lt, const char *sched)
 {
-	json_t *c;
-	size_t i;
-
-	if (same(lt, "FARGATE") && (json_array_size(constraints) > 0 ||
-	    json_array_size(strategies) > 0))
-		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "Task placement "
-		    "constraints and strategies are not supported for the FARGATE "
-		    "launch type.");
 	if (same(sched, "DAEMON") && json_array_size(strategies) > 0)
 		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "Placement strategies "
 		    "are not supported with the DAEMON scheduling strategy.");
-	if (json_array_size(constraints) > MAX_CONSTRAINTS)
-		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "A service can have at "
-		    "most %d placement constraints.", MAX_CONSTRAINTS);
-	if (json_array_size(strategies) > MAX_STRATEGIES)
-		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "At most %d placement "
-		    "strategies can be given.", MAX_STRATEGIES);
-	json_array_foreach(constraints, i, c) {
-		const char *type = str(c, "type"), *e = str(c, "expression");
-
-		if (same(type, "distinctInstance")) {
-			if (e != NULL)
-				return api_fail(r, ECS_ERR_INVALID_PARAMETER, "A "
-				    "distinctInstance constraint takes no expression.");
-		} else if (same(type, "memberOf")) {
-			if (e == NULL || *e == '\0')
-				return api_fail(r, ECS_ERR_INVALID_PARAMETER, "A memberOf "
-				    "constraint needs an expression.");
-			if (instances_query(r, "placement constraint", e, NULL) < 0)
-				return -1;
-		} else {
-			return api_fail(r, ECS_ERR_INVALID_PARAMETER, "Placement "
-			    "constraint type must be distinctInstance or memberOf.");
-		}
-	}
-	json_array_foreach(strategies, i, c) {
-		const char *type = str(c, "type"), *f = str(c, "field");
-
-		if (same(type, "random"))
-			continue;
-		if (same(type, "binpack")) {
-			if (f == NULL || (strcasecmp(f, "cpu") != 0 &&
-			    strcasecmp(f, "memory") != 0))
-				return api_fail(r, ECS_ERR_INVALID_PARAMETER, "The binpack "
-				    "placement strategy needs the field cpu or memory.");
-		} else if (same(type, "spread")) {
-			if (f == NULL || (strcasecmp(f, "instanceId") != 0 &&
-			    strcasecmp(f, "host") != 0 &&
-			    (strncmp(f, "attribute:", 10) != 0 || f[10] == '\0')))
-				return api_fail(r, ECS_ERR_INVALID_PARAMETER, "The spread "
-				    "placement strategy needs the field instanceId, host or "
-				    "attribute:<name>.");
-		} else {
-			return api_fail(r, ECS_ERR_INVALID_PARAMETER, "Placement "
-			    "strategy type must be random, spread or binpack.");
-		}
-	}
-	return 0;
+	return placement_validate(r, constraints, strategies, lt, "service");
 }
 
 /*

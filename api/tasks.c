@@ -379,32 +379,29 @@ check_network(struct req *r, struct launch *L)
 	return 0;
 }
 
-static int
-check_placement(struct req *r, struct launch *L)
+/*
+ * Placement constraints and strategies as ECS checks them, for tasks and
+ * services alike (`what` names the resource in the limit's message).
+ */
+int
+placement_validate(struct req *r, json_t *constraints, json_t *strategies,
+    const char *launch_type, const char *what)
 {
-	json_t *req_c = in_get(r, "placementConstraints");
 	json_t *c;
 	size_t i;
 
-	L->constraints = json_array();
-	json_array_extend(L->constraints, json_object_get(L->td,
-	    "placementConstraints"));
-	json_array_extend(L->constraints, req_c);
-	L->strategies = in_get(r, "placementStrategy");
-	if (same(L->launch_type, "FARGATE") &&
-	    (json_array_size(L->constraints) > 0 ||
-	    json_array_size(L->strategies) > 0))
+	if (same(launch_type, "FARGATE") &&
+	    (json_array_size(constraints) > 0 || json_array_size(strategies) > 0))
 		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "Task placement "
 		    "constraints and strategies are not supported for the FARGATE "
 		    "launch type.");
-	if (json_array_size(L->constraints) > MAX_CONSTRAINTS)
-		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "A task can have at "
-		    "most %d placement constraints, including those of its task "
-		    "definition.", MAX_CONSTRAINTS);
-	if (json_array_size(L->strategies) > MAX_STRATEGIES)
+	if (json_array_size(constraints) > MAX_CONSTRAINTS)
+		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "A %s can have at "
+		    "most %d placement constraints.", what, MAX_CONSTRAINTS);
+	if (json_array_size(strategies) > MAX_STRATEGIES)
 		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "At most %d placement "
 		    "strategies can be given.", MAX_STRATEGIES);
-	json_array_foreach(L->constraints, i, c) {
+	json_array_foreach(constraints, i, c) {
 		const char *type = str(c, "type"), *e = str(c, "expression");
 
 		if (same(type, "distinctInstance")) {
@@ -422,12 +419,12 @@ check_placement(struct req *r, struct launch *L)
 			    "constraint type must be distinctInstance or memberOf.");
 		}
 	}
-	json_array_foreach(L->strategies, i, c) {
+	json_array_foreach(strategies, i, c) {
 		const char *type = str(c, "type"), *f = str(c, "field");
 
-		if (same(type, "random")) {
+		if (same(type, "random"))
 			continue;
-		} else if (same(type, "binpack")) {
+		if (same(type, "binpack")) {
 			if (f == NULL || (strcasecmp(f, "cpu") != 0 &&
 			    strcasecmp(f, "memory") != 0))
 				return api_fail(r, ECS_ERR_INVALID_PARAMETER, "The binpack "
@@ -445,6 +442,19 @@ check_placement(struct req *r, struct launch *L)
 		}
 	}
 	return 0;
+}
+
+/* The task's constraints: its definition's and the request's together. */
+static int
+check_placement(struct req *r, struct launch *L)
+{
+	L->constraints = json_array();
+	json_array_extend(L->constraints, json_object_get(L->td,
+	    "placementConstraints"));
+	json_array_extend(L->constraints, in_get(r, "placementConstraints"));
+	L->strategies = in_get(r, "placementStrategy");
+	return placement_validate(r, L->constraints, L->strategies,
+	    L->launch_type, "task");
 }
 
 /* The task's tags: the request's, over the definition's when propagated. */
