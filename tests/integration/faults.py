@@ -24,6 +24,17 @@ import ecsd
 from ecsd import TEST_IMAGE, wait_for
 
 TERM_TRAP = "trap 'exit 0' TERM; sleep 600 & wait"
+# Under the sanitizer build (make asan) everything is slower: fewer rounds.
+SANITIZED = "asan" in os.environ.get("ECSD_BUILD", "")
+
+
+def loops(default):
+    """How many rounds a fault loop runs: ECSD_FAULT_LOOPS, else default
+    (halved under the sanitizer build)."""
+    n = os.environ.get("ECSD_FAULT_LOOPS")
+    if n:
+        return int(n)
+    return max(2, default // 2) if SANITIZED else default
 
 
 def container(name, command=TERM_TRAP, **kw):
@@ -64,6 +75,17 @@ def containers_of(owner, host=None):
         return json.loads(p.stdout or "[]")
     except ValueError:
         return []
+
+
+def leave_nothing(test, owner, host=None):
+    """After a test's own daemon was cleaned up: no container of its owner
+    may stay on the engine. Any left are removed (by that owner label
+    only) and the test fails."""
+    left = containers_of(owner, host)
+    if left:
+        docker_on(host, "rm", "-f", *[c["Id"] for c in left], check=False)
+        test.fail("cleanup left %d containers: %r" % (
+            len(left), [c["Name"] for c in left]))
 
 
 def all_tasks(ecs, cluster):

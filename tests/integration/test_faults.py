@@ -18,7 +18,7 @@ from ecsd import docker, wait_for
 from faults import container
 
 CLUSTER = "faults"
-LOOPS = int(os.environ.get("ECSD_FAULT_LOOPS", "6"))
+LOOPS = faults.loops(6)
 
 
 class KillNine(ecsd.DockerTestCase):
@@ -27,6 +27,7 @@ class KillNine(ecsd.DockerTestCase):
     def setUp(self):
         ecsd.ensure_test_image()
         self.d = faults.own_daemon().start()
+        self.owner = self.d.admin("GET", "info")["owner"]
         self.ecs = self.d.boto3()
         self.ecs.create_cluster(clusterName=CLUSTER)
         self.rng = random.Random(int(os.environ.get("ECSD_FAULT_SEED",
@@ -36,6 +37,7 @@ class KillNine(ecsd.DockerTestCase):
         if self.d.proc is None:
             self.d.start()
         self.d.cleanup()
+        faults.leave_nothing(self, self.owner)
 
     def register(self, family, containers, **kw):
         return self.ecs.register_task_definition(

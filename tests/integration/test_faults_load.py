@@ -20,7 +20,8 @@ from faults import container
 
 CLUSTER = "load"
 CLIENTS = 32
-SECONDS = float(os.environ.get("ECSD_LOAD_SECONDS", "15"))
+SECONDS = float(os.environ.get("ECSD_LOAD_SECONDS",
+                               "8" if faults.SANITIZED else "15"))
 ROUNDS = max(3, int(os.environ.get("ECSD_LOAD_ROUNDS", "3")))
 
 
@@ -129,7 +130,9 @@ class LoadWhileReconciling(ecsd.DockerTestCase):
         self.assertEqual(len(up), 4)
 
     def tearDown(self):
+        owner = self.d.admin("GET", "info")["owner"]
         self.d.cleanup()
+        faults.leave_nothing(self, owner)
 
     def round(self, no):
         deadline = time.time() + SECONDS

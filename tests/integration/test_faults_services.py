@@ -21,7 +21,7 @@ from ecsd import wait_for
 from faults import container
 
 CLUSTER = "svcfaults"
-LOOPS = int(os.environ.get("ECSD_FAULT_LOOPS", "5"))
+LOOPS = faults.loops(5)
 
 
 class Monitor(threading.Thread):
@@ -83,6 +83,7 @@ class ServiceFaults(unittest.TestCase):
         finally:
             self.d.stop()
             shutil.rmtree(self.d.data_dir, ignore_errors=True)
+            faults.leave_nothing(self, self.owner, self.host)
 
     def register(self, marker):
         return self.ecs.register_task_definition(
