@@ -580,11 +580,30 @@ started_cb(void *arg, int status, json_t *result, const char *err)
 }
 
 static void
+orphan_removed_cb(void *arg, int status, json_t *result, const char *err)
+{
+	(void)arg;
+	(void)result;
+	if (status != DOCKER_OK && status != DOCKER_ENOTFOUND &&
+	    status != DOCKER_ECANCELLED)
+		log_warn("sched: could not remove a container whose task is "
+		    "gone: %s (the next resync retries)", err);
+}
+
+/* Records the new container's id. When the task went while Docker made it
+ * (an admin reset), the container is removed at once rather than left for
+ * the next periodic resync. */
+static void
 created(struct trun *t, const char *id)
 {
 	struct cstate c = { .name = t->cur, .runtime_id = id, .exit_code = -1 };
 
-	trun_mutate(t, set_container, &c);
+	if (trun_mutate(t, set_container, &c) == STORE_NOTFOUND && id != NULL) {
+		log_debug("sched: task %s is gone; removing its new container "
+		    "%.12s", t->id, id);
+		docker_container_remove(t->s->docker, id, DOCKER_RM_FORCE |
+		    DOCKER_RM_VOLUMES, orphan_removed_cb, t->s);
+	}
 }
 
 static void

@@ -11,6 +11,7 @@ import os
 import random
 import threading
 import time
+import unittest
 
 import ecsd
 import faults
@@ -175,6 +176,44 @@ class KillNine(ecsd.DockerTestCase):
         self.assertEqual(kept["containers"][0]["runtimeId"], rid[2])
 
 
+class ResetRace(unittest.TestCase):
+    """The admin reset while containers are being made: a container whose
+    task went while Docker created it is removed at once, not left for the
+    periodic resync (30 s at the default --reconcile-interval)."""
+
+    def setUp(self):
+        ecsd.ensure_test_image()
+        self.d = ecsd.Daemon().start()
+        self.owner = self.d.admin("GET", "info")["owner"]
+        self.ecs = self.d.boto3()
+
+    def tearDown(self):
+        self.d.cleanup()
+        faults.leave_nothing(self, self.owner)
+
+    def test_reset_while_containers_are_created(self):
+        self.ecs.create_cluster(clusterName=CLUSTER)
+        td = self.ecs.register_task_definition(
+            family="race", containerDefinitions=[container("a"), container(
+                "b", essential=False)])["taskDefinition"]["taskDefinitionArn"]
+        worst = 0.0
+        for i in range(3):
+            self.ecs.run_task(cluster=CLUSTER, taskDefinition=td, count=10)
+            wait_for(lambda: faults.containers_of(self.owner), timeout=30,
+                     interval=0.01, what="a first container")
+            self.d.reset()
+            t0 = time.time()
+            wait_for(lambda: not faults.containers_of(self.owner), timeout=25,
+                     interval=0.2, what="every container removed after the "
+                     "reset")
+            worst = max(worst, time.time() - t0)
+            self.ecs.create_cluster(clusterName=CLUSTER)
+            td = self.ecs.register_task_definition(
+                family="race", containerDefinitions=[container("a")])[
+                "taskDefinition"]["taskDefinitionArn"]
+        self.assertLess(worst, 15)
+
+
 class Outside(ecsd.DockerTestCase):
     """Someone else's hands on a task's containers."""
 
@@ -261,5 +300,4 @@ class Outside(ecsd.DockerTestCase):
 
 
 if __name__ == "__main__":
-    import unittest
     unittest.main()
