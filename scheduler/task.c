@@ -401,7 +401,6 @@ spec_task_of(struct trun *t, struct spec_task *st, json_t *doc)
 	st->containers = json_object_get(t->spec, "containers");
 	st->secrets = t->s->secrets;
 	st->bind_roots = t->s->cfg->bind_roots;
-	st->bind_roots = t->s->cfg->bind_roots;
 	st->env_extra = json_pack("{s:s, s:s, s:s}", "AWS_REGION", t->region,
 	    "AWS_DEFAULT_REGION", t->region, "AWS_EXECUTION_ENV",
 	    strcmp(st->launch_type, "FARGATE") == 0 ? "AWS_ECS_FARGATE" :
