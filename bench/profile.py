@@ -12,6 +12,8 @@ machine cannot.
 
     python3 bench/profile.py                    # every scenario, 2,000 each
     python3 bench/profile.py -n 500 -s ListClusters,DescribeClusters
+    python3 bench/profile.py --scale            # describe/page/write at
+                                                # 100, 1,000, 10,000 revisions
     callgrind_annotate --inclusive=yes build/bench/callgrind/cg.ListClusters
 """
 import argparse
@@ -70,10 +72,60 @@ def breakdown(path):
     return total, groups
 
 
+def measure(srv, reqs, n, tag, out, workdir):
+    """Ir per request of n requests (after a short warm-up)."""
+    run.wrk(srv.port, reqs, 1, 60, workdir, max_answers=20)
+    subprocess.run(["callgrind_control", "-z", str(srv.pid)], check=True,
+                   capture_output=True)
+    r = run.wrk(srv.port, reqs, 1, 600, workdir, max_answers=n)
+    before = set(os.listdir(out))
+    subprocess.run(["callgrind_control", "-d", tag, str(srv.pid)], check=True,
+                   capture_output=True)
+    time.sleep(0.5)
+    new = sorted(set(os.listdir(out)) - before)
+    dump = os.path.join(out, "cg." + tag)
+    if new:
+        os.replace(os.path.join(out, new[-1]), dump)
+    total, groups = breakdown(dump)
+    return total / r["requests"], {k: v / r["requests"]
+                                   for k, v in groups.items()}
+
+
+def scale(srv, n, out, workdir):
+    """The scale phase's task definition operations, counted: instructions
+    per request do not move with the machine's load, so growth from 100 to
+    10,000 revisions shows even where timings are noise."""
+    have = 0
+    ops = [("describe", [("DescribeTaskDefinition", {"taskDefinition":
+                                                     "scale"})]),
+           ("page", [("ListTaskDefinitions", {"familyPrefix": "scale",
+                                              "maxResults": 100})]),
+           ("write", [("RegisterTaskDefinition", run.sleep_taskdef("scale"))])]
+    rows = {}
+    for size in (100, 1000, 10000):
+        have = run.grow_family(srv, "scale", size, have)
+        for name, reqs in ops:
+            per, _ = measure(srv, reqs, n, "scale-%s-%d" % (name, size), out,
+                             workdir)
+            rows.setdefault(name, {})[size] = per
+            print("%6d revisions %-8s %8.0f Ir/request" % (size, name, per),
+                  flush=True)
+        have += n + 20
+    print("\n| operation | 100 | 1,000 | 10,000 | 10,000 / 100 |")
+    print("|---|--:|--:|--:|--:|")
+    for name, v in rows.items():
+        print("| %s | %.0f k | %.0f k | %.0f k | %.2f× |" % (
+            name, v[100] / 1e3, v[1000] / 1e3, v[10000] / 1e3,
+            v[10000] / v[100]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", "--requests", type=int, default=2000)
     ap.add_argument("-s", "--scenarios", default="")
+    ap.add_argument("--scale", action="store_true",
+                    help="task definition operations at 100, 1,000, 10,000 "
+                    "revisions instead of the throughput scenarios")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench",
                                                   "callgrind"))
     ap.add_argument("--ecsd", help="the ecsd binary (default build/ecsd)")
@@ -93,33 +145,23 @@ def main():
     rows = []
     try:
         srv.start(timeout=120)
+        if args.scale:
+            scale(srv, min(args.requests, 200), args.out, workdir)
+            return
         seed = run.seed_throughput(srv)
         wanted = [s for s in args.scenarios.split(",") if s]
         for name, _, reqs in run.scenarios(seed):
             if wanted and name not in wanted:
                 continue
-            if run.probe(srv, reqs):
-                print("%s: skipped (%s)" % (name, run.probe(srv, reqs)))
+            err = run.probe(srv, reqs)
+            if err:
+                print("%s: skipped (%s)" % (name, err))
                 continue
-            run.wrk(srv.port, reqs, 1, 5, workdir, max_answers=50)  # warm
-            subprocess.run(["callgrind_control", "-z", str(srv.pid)],
-                           check=True, capture_output=True)
-            r = run.wrk(srv.port, reqs, 1, 600, workdir,
-                        max_answers=args.requests)
             tag = re.sub(r"[^A-Za-z0-9]+", "-", name)
-            before = set(os.listdir(args.out))
-            subprocess.run(["callgrind_control", "-d", tag, str(srv.pid)],
-                           check=True, capture_output=True)
-            time.sleep(0.5)
-            new = sorted(set(os.listdir(args.out)) - before)
-            dump = os.path.join(args.out, "cg." + tag)
-            if new:
-                os.replace(os.path.join(args.out, new[-1]), dump)
-            total, groups = breakdown(dump)
-            n = r["requests"]
-            rows.append((name, n, total / n, {k: v / n for k, v in
-                                               groups.items()}))
-            print("%-24s %8.0f Ir/request" % (name, total / n), flush=True)
+            per, groups = measure(srv, reqs, args.requests, tag, args.out,
+                                  workdir)
+            rows.append((name, args.requests, per, groups))
+            print("%-24s %8.0f Ir/request" % (name, per), flush=True)
     finally:
         if srv.proc is not None:
             run.ecsd_reset(srv, Docker())
