@@ -497,6 +497,87 @@ class WrongTypes(HostileTestCase):
         self.run_cases(cases)
 
 
+def list_positions(shape):
+    """Paths of every list of structures reachable from shape."""
+    for path, sh in positions(shape):
+        s = SHAPES[sh]
+        if s["type"] == "list" and SHAPES[s["member"]["shape"]]["type"] == \
+                "structure":
+            yield path, sh
+
+
+def whole(shape):
+    """A structure with its required members and every scalar one."""
+    s = SHAPES[shape]
+    out = sample(shape)
+    for m, ref in s.get("members", {}).items():
+        if SHAPES[ref["shape"]]["type"] not in ("structure", "list", "map"):
+            out.setdefault(m, sample(ref["shape"], m))
+    return out
+
+
+def empty_member_cases():
+    """A list of structures with one whole element and one empty {} (the
+    model requires few members: a tag without its key, a setting without a
+    name, an attribute without a name are all valid JSON for it)."""
+    cases = []
+    for op in sorted(OPERATIONS):
+        inp = OPERATIONS[op].get("input", {}).get("shape")
+        if inp is None:
+            continue
+        base = sample(inp)
+        for path, sh in list_positions(inp):
+            elem = whole(SHAPES[sh]["member"]["shape"])
+            for value in ([elem, {}], [{}, elem], [{}, {}]):
+                body = put(base, inp, path, value)
+                cases.append(Case("%s %s=%s" % (op, ".".join(map(str, path)),
+                                                json.dumps(value)[:60]),
+                                  op, json.dumps(body).encode(),
+                                  expect=(200, 400)))
+    return cases
+
+
+class EmptyMembers(HostileTestCase):
+    """On a daemon of its own (a crash here must not take the others with
+    it) and without a state check: some empty elements are fine."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.own = ecsd.Daemon().start()
+        for region in ("us-east-1",):
+            ecs = cls.own.boto3(region)
+            ecs.create_cluster(clusterName="c1")
+            ecs.register_task_definition(family="web", containerDefinitions=[
+                {"name": "app", "image": "x", "memory": 8}])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.own.cleanup()
+
+    def test_empty_elements_in_every_list_of_structures(self):
+        global d, tried
+        shared, d = d, self.own
+        try:
+            cases = empty_member_cases()
+            self.assertGreater(len(cases), 300)
+            problems = []
+            for c in cases:
+                tried += 1
+                status, doc, cut = exchange(c.bytes(), timeout=20)
+                why = self.judge(c, status, doc, cut)
+                if why is None and self.own.proc.poll() is not None:
+                    why = "ecsd died (exit %s)" % self.own.proc.returncode
+                if why is not None:
+                    problems.append("%s: %s (got %s %s)" % (
+                        c.name, why, status, repr(doc)[:200]))
+                    if self.own.proc.poll() is not None:
+                        break
+            self.assertEqual(problems, [], "\n" + "\n".join(problems[:40]))
+            self.assertEqual(d.admin("GET", "health"), {"status": "ok"})
+        finally:
+            d = shared
+
+
 # ---- 3. huge strings and arrays ------------------------------------------
 
 def td(**kw):
