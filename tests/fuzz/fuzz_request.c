@@ -9,11 +9,10 @@
  * body, byte for byte. Every input starts from the same store: a small
  * baseline (two clusters, task definitions, a task, a tag, a capacity
  * provider, an account setting, a service, an EXTERNAL service with a task
- * set), so handlers see rows to find, describe,
- * update and delete, and every input reproduces on its own. The baseline is
- * written again only after a write operation that may have committed
- * (dispatch rolls back every failure, and reads change nothing), which
- * keeps the fuzzer fast.
+ * set), so handlers see rows to find, describe, update and delete, and
+ * every input reproduces on its own. The baseline is written again only
+ * after a write operation that may have committed (dispatch rolls back
+ * every failure, and reads change nothing), which keeps the fuzzer fast.
  *
  * What counts as a crash: a sanitizer report, or an answer that is not a
  * JSON object, or one that carries a ServerException. A 500 from a handler
