@@ -72,13 +72,18 @@ tags_validate(struct req *r, json_t *tags, json_t *existing)
 	json_t *t, *u;
 	size_t total;
 
+	/* Every key first: the checks below compare keys with each other. */
 	json_array_foreach(tags, i, t) {
 		const char *key = json_string_value(json_object_get(t, "key"));
-		const char *value = json_string_value(json_object_get(t, "value"));
 
 		if (key == NULL || *key == '\0')
 			return api_fail(r, ECS_ERR_INVALID_PARAMETER,
 			    "Tag keys must be between 1 and 128 characters.");
+	}
+	json_array_foreach(tags, i, t) {
+		const char *key = json_string_value(json_object_get(t, "key"));
+		const char *value = json_string_value(json_object_get(t, "value"));
+
 		if (tag_key_reserved(key))
 			return api_fail(r, ECS_ERR_INVALID_PARAMETER,
 			    "Tag keys may not begin with 'aws:': that prefix is "

@@ -247,6 +247,10 @@ TEST(tags_rules)
 	expect_error(call("TagResource", "us-east-1", "{\"resourceArn\":"
 	    "\"%s\",\"tags\":[{\"value\":\"x\"}]}", CLUSTER_ARN),
 	    "InvalidParameterException", NULL);
+	/* A keyless tag after a good one (compared with it: once a crash). */
+	expect_error(call("TagResource", "us-east-1", "{\"resourceArn\":"
+	    "\"%s\",\"tags\":[{\"key\":\"a\"},{\"value\":\"x\"}]}",
+	    CLUSTER_ARN), "InvalidParameterException", NULL);
 	/* The characters ECS allows, and letters of other scripts. */
 	expect_ok(call("TagResource", "us-east-1", "{\"resourceArn\":\"%s\","
 	    "\"tags\":[{\"key\":\"a_b.c:d/e=f+g-h@i j\",\"value\":"
