@@ -133,17 +133,22 @@ def wait_settled(ecs, cluster, timeout=90):
 
 def audit(test, d, cluster, expected_arns=(), host=None, timeout=90):
     """Checks the store against Docker once everything settled; returns
-    (tasks, containers). Fails the test with what is wrong."""
+    (tasks, containers). Fails the test with what is wrong. Each round
+    lists the containers first and the tasks second: a container's task
+    exists before the container does, so a service's replacement started
+    between the two lists cannot pass for an orphan."""
     ecs = d.boto3()
-    tasks = wait_settled(ecs, cluster, timeout)
+    wait_settled(ecs, cluster, timeout)
     owner = d.admin("GET", "info")["owner"]
-    by_arn = {t["taskArn"]: t for t in tasks}
-    missing = set(expected_arns) - set(by_arn)
-    test.assertEqual(missing, set(), "tasks the store lost")
+    last = {}
 
-    # Docker may still be removing or stopping: give it a moment to agree.
     def agree():
         cs = containers_of(owner, host)
+        tasks = settled(ecs, cluster)
+        if tasks is None:
+            last["problems"] = ["tasks are not settled"]
+            return None
+        by_arn = {t["taskArn"]: t for t in tasks}
         problems = []
         seen = {}
         for c in cs:
@@ -185,25 +190,21 @@ def audit(test, d, cluster, expected_arns=(), host=None, timeout=90):
                                     "runs %s" % (t["taskArn"][-8:],
                                                  tc["name"],
                                                  tc.get("runtimeId"), c["Id"]))
-        return (cs,) if not problems else None
+        last["problems"] = problems
+        return None if problems else (tasks, cs)
 
-    last = {}
-
-    def check():
-        r = agree()
-        if r is None:
-            last["tasks"] = all_tasks(ecs, cluster)
-        return r
     try:
-        cs = wait_for(check, timeout=30, interval=0.5,
-                      what="Docker to agree with the store")[0]
+        tasks, cs = wait_for(agree, timeout=max(timeout, 30), interval=0.5,
+                             what="Docker to agree with the store")
     except AssertionError:
-        # one more round for the message
         cs = containers_of(owner, host)
-        raise AssertionError("store and Docker disagree; containers %r; "
+        raise AssertionError("store and Docker disagree: %s; containers %r; "
                              "log:\n%s" % (
+                                 "; ".join(last.get("problems", [])),
                                  [(c["Name"], c["State"]["Status"])
                                   for c in cs], d.log_tail(30)))
+    missing = set(expected_arns) - {t["taskArn"] for t in tasks}
+    test.assertEqual(missing, set(), "tasks the store lost")
     return tasks, cs
 
 
