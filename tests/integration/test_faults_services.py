@@ -139,12 +139,23 @@ class ServiceFaults(unittest.TestCase):
                                       s.get("events", [])][:4],
                                      self.d.log_tail(20)))
 
-    def check_service(self, td):
-        """Exactly desiredCount RUNNING tasks of td, all accounted for."""
-        tasks, _ = faults.audit(self, self.d, CLUSTER, host=self.host,
-                                timeout=120)
-        mine = [t for t in tasks if t.get("group") == "service:web"]
-        up = [t for t in mine if t["desiredStatus"] == "RUNNING"]
+    def check_service(self, td, timeout=180):
+        """Exactly desiredCount RUNNING tasks of td, all accounted for.
+        After an engine came back, ecsd learns only at its reconnect that
+        containers died meanwhile: until then the service looks stable on
+        tasks that are gone, and once they are STOPPED their replacements
+        are still to come. So the check repeats until it holds or time is
+        up."""
+        deadline = time.time() + timeout
+        while True:
+            tasks, _ = faults.audit(self, self.d, CLUSTER, host=self.host,
+                                    timeout=120)
+            mine = [t for t in tasks if t.get("group") == "service:web"]
+            up = [t for t in mine if t["desiredStatus"] == "RUNNING"]
+            if len(up) == self.desired or time.time() > deadline:
+                break
+            time.sleep(1)
+            self.wait_stable(td)
         self.assertEqual(len(up), self.desired,
                          "service tasks: %r" % [(t["taskArn"][-6:],
                                                  t["lastStatus"])
