@@ -1040,7 +1040,7 @@ instance_key(const struct instance_row *row)
 int
 op_list_container_instances(struct req *r)
 {
-	char cluster[256], *key = NULL, *slash;
+	char cluster[256], *key = NULL, *slash = NULL;
 	const char *filter = in_str(r, "filter");
 	struct instance_row *rows = NULL;
 	double after_at = 0;

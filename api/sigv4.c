@@ -472,6 +472,8 @@ sigv4_time_parse(const char *s, time_t *out)
 	const char *end;
 
 	memset(&tm, 0, sizeof tm);
+	if (s == NULL)
+		return -1;
 	if (strlen(s) == 16 && s[8] == 'T' && s[15] == 'Z') {
 		end = strptime(s, "%Y%m%dT%H%M%SZ", &tm);
 		if (end == NULL || *end != '\0')
@@ -701,14 +703,14 @@ auth_parse(const char *auth, int have_date, struct auth_parts *a,
     struct sigv4_result *res)
 {
 	size_t alen = strlen(ALGORITHM);
-	const char *p;
 	char missing[512] = "";
+	size_t used = 0;
 
 	memset(a, 0, sizeof *a);
-	p = auth;
 	if (strncmp(auth, ALGORITHM, alen) == 0 &&
 	    (auth[alen] == ' ' || auth[alen] == '\t')) {
-		p = auth + alen;
+		const char *p = auth + alen;
+
 		while (*p != '\0') {
 			/* AWS splits at commas and at white space alike. */
 			size_t len = strcspn(p, ", \t");
@@ -742,22 +744,25 @@ auth_parse(const char *auth, int have_date, struct auth_parts *a,
 				p++;
 		}
 	}
+	if (a->credential != NULL && a->signature != NULL &&
+	    a->signed_headers != NULL && have_date)
+		return 0;
+	/* Four fixed sentences, 200 bytes together: missing[] holds them. */
 	if (a->credential == NULL)
-		strcat(missing, "Authorization header requires 'Credential' "
-		    "parameter. ");
+		used += (size_t)snprintf(missing + used, sizeof missing - used,
+		    "Authorization header requires 'Credential' parameter. ");
 	if (a->signature == NULL)
-		strcat(missing, "Authorization header requires 'Signature' "
-		    "parameter. ");
+		used += (size_t)snprintf(missing + used, sizeof missing - used,
+		    "Authorization header requires 'Signature' parameter. ");
 	if (a->signed_headers == NULL)
-		strcat(missing, "Authorization header requires 'SignedHeaders' "
-		    "parameter. ");
+		used += (size_t)snprintf(missing + used, sizeof missing - used,
+		    "Authorization header requires 'SignedHeaders' parameter. ");
 	if (!have_date)
-		strcat(missing, "Authorization header requires existence of "
-		    "either a 'X-Amz-Date' or a 'Date' header. ");
-	if (missing[0] != '\0')
-		return fail(res, INCOMPLETE, "%sAuthorization=%.*s", missing,
-		    SHOW_MAX, auth);
-	return 0;
+		snprintf(missing + used, sizeof missing - used, "Authorization "
+		    "header requires existence of either a 'X-Amz-Date' or a "
+		    "'Date' header. ");
+	fail(res, INCOMPLETE, "%sAuthorization=%.*s", missing, SHOW_MAX, auth);
+	return -1;
 }
 
 static int

@@ -39,7 +39,8 @@ unit_call_region(const char *op, const char *region, const char *body,
 	snprintf(target, sizeof target, "AmazonEC2ContainerServiceV20141113.%s",
 	    op);
 	snprintf(auth, sizeof auth, "AWS4-HMAC-SHA256 Credential=test/20261122/"
-	    "%s/ecs/aws4_request, SignedHeaders=host, Signature=00", region);
+	    "%s/ecs/aws4_request, SignedHeaders=host, Signature=00",
+	    region ? region : "");
 	api_handle(target, region ? auth : NULL, body, strlen(body), &resp);
 	doc = json_loadb(resp.body, resp.len, 0, NULL);
 	if (doc == NULL)
