@@ -23,6 +23,16 @@
 #include "../daemon/daemon.h"
 #include "store.h"
 
+/* The transaction statements, run on every request: prepared once, since
+ * sqlite3_exec would parse them again each time. */
+enum { TX_BEGIN, TX_BEGIN_WRITE, TX_COMMIT, TX_ROLLBACK, TX_COUNT };
+static const char *const tx_sql[TX_COUNT] = {
+	[TX_BEGIN] = "BEGIN",
+	[TX_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+	[TX_COMMIT] = "COMMIT",
+	[TX_ROLLBACK] = "ROLLBACK",
+};
+
 struct cached {
 	const char *sql;          /* the static string: its address is the key */
 	sqlite3_stmt *stmt;
@@ -34,6 +44,7 @@ struct store {
 	size_t ncache;
 	size_t capcache;
 	int in_tx;                /* a transaction is open */
+	sqlite3_stmt *tx[TX_COUNT]; /* BEGIN, COMMIT, ROLLBACK, prepared once */
 	char *path;               /* the database file, for messages */
 	char errbuf[512];         /* store_errmsg's answer */
 };
@@ -42,6 +53,24 @@ static int
 exec(struct store *st, const char *sql)
 {
 	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* Runs one of the transaction statements; 0 or -1 (store_errmsg says why). */
+static int
+tx_run(struct store *st, int which)
+{
+	sqlite3_stmt *s = st->tx[which];
+	int rc;
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(st->db, tx_sql[which], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+			return -1;
+		st->tx[which] = s;
+	}
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
@@ -143,6 +172,8 @@ store_close(struct store *st)
 	for (size_t i = 0; i < st->ncache; i++)
 		sqlite3_finalize(st->cache[i].stmt);
 	free(st->cache);
+	for (int i = 0; i < TX_COUNT; i++)
+		sqlite3_finalize(st->tx[i]);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -298,7 +329,7 @@ store_begin(struct store *st, int write)
 {
 	if (st->in_tx)
 		return -1;
-	if (exec(st, write ? "BEGIN IMMEDIATE" : "BEGIN") != 0)
+	if (tx_run(st, write ? TX_BEGIN_WRITE : TX_BEGIN) != 0)
 		return -1;
 	st->in_tx = 1;
 	return 0;
@@ -309,7 +340,7 @@ store_commit(struct store *st)
 {
 	if (!st->in_tx)
 		return -1;
-	if (exec(st, "COMMIT") != 0) {
+	if (tx_run(st, TX_COMMIT) != 0) {
 		/* A full or failing disk can make SQLite roll back by itself;
 		 * then no transaction is open, and the next begin must work. */
 		if (sqlite3_get_autocommit(st->db))
@@ -325,7 +356,7 @@ store_rollback(struct store *st)
 {
 	if (!st->in_tx)
 		return;
-	exec(st, "ROLLBACK");
+	tx_run(st, TX_ROLLBACK);
 	st->in_tx = 0;
 }
 
