@@ -141,6 +141,19 @@ const char *const store_migrations[] = {
 	"  service TEXT NOT NULL, id TEXT NOT NULL, arn TEXT NOT NULL,"
 	"  created_at REAL NOT NULL, doc TEXT NOT NULL,"
 	"  PRIMARY KEY (account, region, cluster, service, id));",
+	/* 5: list pages that cost what a page costs (docs/performance.md,
+	 * "Scale"). A ListTaskDefinitions page of one family reads one range
+	 * of task_definitions_list and never the table; it replaces
+	 * task_definitions_status, its prefix. A ListServices page walks
+	 * services_arn in arn order and checks status, launch type and
+	 * strategy in the index, instead of sorting every service of the
+	 * cluster. */
+	"CREATE INDEX task_definitions_list ON task_definitions"
+	"  (account, region, status, family, revision, arn);"
+	"DROP INDEX task_definitions_status;"
+	"CREATE INDEX services_arn ON services"
+	"  (account, region, cluster, arn, status, launch_type,"
+	"  scheduling_strategy);",
 };
 
 const int store_migration_count =

@@ -9,6 +9,7 @@
  * (family, revision) over the index (account, region, status, family,
  * revision), so a page costs what a page holds.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,29 +150,49 @@ store_taskdef_list(struct store *st, const struct part *p, const char *family,
     const char *status, int desc, const char *after_family, int after_rev,
     int limit, json_t *arns)
 {
-#define TD_LIST(cond, cmp, dir)                                           \
+	/* Every family: the keyset is the pair (family, revision). */
+#define TD_LIST(cmp, dir)                                                 \
 	"SELECT arn FROM task_definitions WHERE account = ?1 AND "            \
-	"region = ?2 AND status = ?3 " cond " AND (family, revision) " cmp    \
-	" (?4, ?5) ORDER BY family " dir ", revision " dir " LIMIT ?7"
-	static const char asc_all[] = TD_LIST("", ">", "ASC");
-	static const char desc_all[] = TD_LIST("", "<", "DESC");
-	static const char asc_one[] = TD_LIST("AND family = ?6", ">", "ASC");
-	static const char desc_one[] = TD_LIST("AND family = ?6", "<", "DESC");
+	"region = ?2 AND status = ?3 AND (family, revision) " cmp " (?4, ?5) " \
+	"ORDER BY family " dir ", revision " dir " LIMIT ?7"
+	static const char asc_all[] = TD_LIST(">", "ASC");
+	static const char desc_all[] = TD_LIST("<", "DESC");
 #undef TD_LIST
+	/* One family: the keyset is the revision alone, so a page is one
+	 * range of the covering index task_definitions_list however many
+	 * revisions come before it (migration 5). */
+#define TD_LIST_ONE(cmp, dir)                                             \
+	"SELECT arn FROM task_definitions WHERE account = ?1 AND "            \
+	"region = ?2 AND status = ?3 AND family = ?6 AND revision " cmp " ?5 " \
+	"ORDER BY revision " dir " LIMIT ?7"
+	static const char asc_one[] = TD_LIST_ONE(">", "ASC");
+	static const char desc_one[] = TD_LIST_ONE("<", "DESC");
+#undef TD_LIST_ONE
 	const char *sql;
 	sqlite3_stmt *s;
 	int rc;
 
-	if (family != NULL)
-		sql = desc ? desc_one : asc_one;
-	else
-		sql = desc ? desc_all : asc_all;
-	s = store_stmt(st, sql);
-	store_bind_part(s, p);
-	store_bind_text(s, 3, status);
-	bind_after(s, desc, after_family, after_rev);
-	if (family != NULL)
+	if (family != NULL) {
+		/* The pair's order, read for one family: a token of an earlier
+		 * family leaves all of it, one of a later family none. */
+		int cmp = after_family != NULL ? strcmp(family, after_family) : 0;
+
+		if (after_family == NULL || cmp != 0)
+			after_rev = desc ? INT_MAX : 0;
+		if (after_family != NULL && (desc ? cmp > 0 : cmp < 0))
+			return STORE_OK;
+		s = store_stmt(st, desc ? desc_one : asc_one);
+		store_bind_part(s, p);
+		store_bind_text(s, 3, status);
+		sqlite3_bind_int(s, 5, after_rev);
 		store_bind_text(s, 6, family);
+	} else {
+		sql = desc ? desc_all : asc_all;
+		s = store_stmt(st, sql);
+		store_bind_part(s, p);
+		store_bind_text(s, 3, status);
+		bind_after(s, desc, after_family, after_rev);
+	}
 	sqlite3_bind_int(s, 7, limit);
 	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s))
 		json_array_append_new(arns,
