@@ -60,6 +60,28 @@ enum ecs_error {
 	ECS_ERR_COUNT
 };
 
+/* A growable buffer of JSON text (jtext.c). */
+struct jbuf {
+	char *s;                  /* NUL-terminated text (heap), or NULL */
+	size_t len;
+	size_t cap;
+	int over;                 /* grew past its cap: the text is cut */
+};
+
+/* One member of a JSON object text, as jtext_next finds it. */
+struct jmember {
+	const char *key;          /* the key's text, inside its quotes */
+	size_t klen;
+	const char *val;          /* the value's text */
+	size_t vlen;
+};
+
+/* Where jtext_next reads next in an object text. */
+struct jscan {
+	const char *p;
+	const char *end;
+};
+
 /* One ECS request on its way through dispatch. */
 struct req {
 	const struct op *op;      /* the table row, NULL for unknown targets */
@@ -69,6 +91,7 @@ struct req {
 	double now;               /* epoch seconds when the request arrived */
 	json_t *in;               /* validated input object */
 	json_t *out;              /* output object the handler fills */
+	struct jbuf *text;        /* or the answer as built text (api_text) */
 	struct store *store;
 	int scheduler;            /* made by the service scheduler, not a
 	                             client: may run INACTIVE revisions, as
@@ -127,6 +150,7 @@ int api_fail(struct req *, enum ecs_error, const char *, ...)
 const char *api_error_name(enum ecs_error);
 int api_error_status(enum ecs_error);
 const struct config *api_config(void);
+struct jbuf *api_text(struct req *);
 
 struct store *api_store(void);
 
@@ -135,6 +159,21 @@ struct store *api_store(void);
 void admin_handle(const char *, const char *, struct api_response *);
 void admin_on_reset(void (*)(void *), void *);
 void admin_started(const char *);
+
+/* jtext.c */
+void jbuf_free(struct jbuf *);
+void jbuf_add(struct jbuf *, const char *, size_t);
+void jbuf_puts(struct jbuf *, const char *);
+void jbuf_sep(struct jbuf *);
+void jbuf_str(struct jbuf *, const char *);
+void jbuf_key(struct jbuf *, const char *);
+void jbuf_json(struct jbuf *, const json_t *);
+int jbuf_members(struct jbuf *, const char *, size_t, const char *const *);
+int jtext_open(struct jscan *, const char *, size_t);
+int jtext_next(struct jscan *, struct jmember *);
+int jtext_key_is(const struct jmember *, const char *);
+int jtext_member(const char *, size_t, const char *, struct jmember *);
+json_t *jtext_member_json(const char *, size_t, const char *);
 
 /* model.c */
 int model_init(char **);

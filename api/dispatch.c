@@ -9,6 +9,10 @@
  *                                                 ▼          ▼
  *                                          store_rollback  ServerException
  *
+ * A handler answers by filling r->out, or by building the answer's text
+ * (api_text, jtext.c) when it splices stored documents into it; the text is
+ * then sent as it is, and checked against the model by parsing it.
+ *
  * Every operation runs inside one transaction (a write one for OP_WRITE
  * rows), so a failure halfway leaves nothing half-written. The region comes
  * from the SigV4 credential scope; unsigned requests get the default region.
@@ -91,6 +95,29 @@ api_fail(struct req *r, enum ecs_error err, const char *fmt, ...)
 		r->err_msg = NULL;
 	va_end(ap);
 	return -1;
+}
+
+/*
+ * The buffer a handler builds its answer's text in, instead of r->out; the
+ * envelope sends that text as the body.
+ */
+struct jbuf *
+api_text(struct req *r)
+{
+	if (r->text == NULL)
+		r->text = xcalloc(1, sizeof *r->text);
+	return r->text;
+}
+
+/* The answer as a json_t, for --check-output: r->out, or the text parsed. */
+static json_t *
+answer_json(struct req *r)
+{
+	if (r->text == NULL)
+		return json_incref(r->out);
+	if (r->text->over || r->text->s == NULL)
+		return NULL;
+	return json_loadb(r->text->s, r->text->len, 0, NULL);
 }
 
 /*
@@ -195,6 +222,26 @@ parse_body(struct req *r, const char *body, size_t len)
 	return in;
 }
 
+/* --check-output: the answer must match the model's output shape. */
+static void
+check_output(struct req *r)
+{
+	json_t *out = answer_json(r);
+	char *msg = NULL;
+
+	if (out == NULL)
+		msg = xstrdup("the built text is not JSON");
+	else
+		model_check_output(r->op->name, out, &msg);
+	json_decref(out);
+	if (msg == NULL)
+		return;
+	log_error("%s: response does not match the model: %s", r->op->name, msg);
+	api_fail(r, ECS_ERR_SERVER, "ecsd built a response that does not "
+	    "match the ECS model: %s", msg);
+	free(msg);
+}
+
 static void
 run_op(struct req *r)
 {
@@ -232,13 +279,8 @@ run_op(struct req *r)
 	}
 	if (write && api.kick != NULL)
 		api.kick(api.kick_arg);
-	if (api.cfg != NULL && api.cfg->check_output &&
-	    model_check_output(op->name, r->out, &msg) != 0) {
-		log_error("%s: response does not match the model: %s", op->name, msg);
-		api_fail(r, ECS_ERR_SERVER, "ecsd built a response that does not "
-		    "match the ECS model: %s", msg);
-		free(msg);
-	}
+	if (api.cfg != NULL && api.cfg->check_output)
+		check_output(r);
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if there is none. */
@@ -307,8 +349,15 @@ respond(struct req *r, struct api_response *resp)
 		doc = json_pack("{s:s, s:s}", "__type", api_error_name(r->err),
 		    "message", r->err_msg ? r->err_msg : "");
 		resp->status = api_error_status(r->err);
+	} else if (r->text != NULL && !r->text->over) {
+		/* Built as text: sent as it is ("{}" if nothing was built). */
+		resp->status = 200;
+		resp->body = r->text->s != NULL ? r->text->s : xstrdup("{}");
+		resp->len = r->text->s != NULL ? r->text->len : 2;
+		r->text->s = NULL;
+		return;
 	} else {
-		doc = json_incref(r->out);
+		doc = r->text == NULL ? json_incref(r->out) : NULL;
 		resp->status = 200;
 	}
 	resp->body = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
@@ -419,6 +468,8 @@ api_handle_request(const struct api_request *hr, struct api_response *resp)
 		    r.err_msg ? r.err_msg : "");
 	json_decref(r.in);
 	json_decref(r.out);
+	jbuf_free(r.text);
+	free(r.text);
 	free(r.err_msg);
 }
 

@@ -511,6 +511,72 @@ service_out(struct req *r, const char *cluster, json_t *doc, int tags)
 	return out;
 }
 
+/*
+ * The same for DescribeServices, appended to b from the stored text: every
+ * member is copied as it is but those service_out computes (the counts,
+ * deployments[] with theirs, currentServiceRevisions, tags), which are
+ * computed from the few members parsed for it. An EXTERNAL service's task
+ * sets are recounted too, so it takes the parsed way.
+ */
+static void
+service_out_text(struct req *r, const char *cluster,
+    const struct store_text *t, int tags, struct jbuf *b)
+{
+	const char *skip[8], *key;
+	json_t *part = json_object(), *ctl = NULL, *tl = NULL, *v;
+	struct jscan sc;
+	struct jmember m;
+	size_t n = 0;
+
+	if (jtext_open(&sc, t->doc, t->len) == 0) {
+		while (jtext_next(&sc, &m) == 1) {
+			if (jtext_key_is(&m, "serviceName") ||
+			    jtext_key_is(&m, "deployments"))
+				json_object_setn_new_nocheck(part, m.key, m.klen,
+				    json_loadb(m.val, m.vlen, JSON_DECODE_ANY, NULL));
+			else if (jtext_key_is(&m, "deploymentController"))
+				ctl = json_loadb(m.val, m.vlen, 0, NULL);
+		}
+	}
+	if (same(str(ctl, "type"), "EXTERNAL")) {
+		json_t *doc = json_loadb(t->doc, t->len, 0, NULL), *out;
+
+		out = service_out(r, cluster, doc != NULL ? doc : json_object(),
+		    tags);
+		jbuf_sep(b);
+		jbuf_json(b, out);
+		json_decref(out);
+		json_decref(doc);
+		goto out;
+	}
+	services_counts_refresh(r->store, &r->part, cluster, part);
+	json_object_del(part, "serviceName");
+	json_object_foreach(part, key, v)
+		skip[n++] = key;
+	if (tags) {
+		tl = store_tags_get(r->store, t->arn);
+		if (json_array_size(tl) > 0)
+			skip[n++] = "tags";
+	}
+	skip[n] = NULL;
+	jbuf_sep(b);
+	jbuf_puts(b, "{");
+	jbuf_members(b, t->doc, t->len, skip);
+	json_object_foreach(part, key, v) {
+		jbuf_key(b, key);
+		jbuf_json(b, v);
+	}
+	if (json_array_size(tl) > 0) {
+		jbuf_key(b, "tags");
+		jbuf_json(b, tl);
+	}
+	jbuf_puts(b, "}");
+out:
+	json_decref(tl);
+	json_decref(ctl);
+	json_decref(part);
+}
+
 /* ---- checking what a service runs ---- */
 
 /* The launch type tasks of a configuration get. */
@@ -1194,21 +1260,26 @@ out:
 static int
 cluster_known(struct req *r, char *cluster, size_t size)
 {
-	json_t *cdoc = NULL;
+	struct store_text t;
+	char status[32];
+	int rc;
 
 	if (cluster_name_of(r, in_str(r, "cluster"), cluster, size) != 0)
 		return -1;
-	if (store_cluster_get(r->store, &r->part, cluster, &cdoc) != STORE_OK)
+	rc = store_cluster_text(r->store, &r->part, cluster, &t, status,
+	    sizeof status);
+	store_text_free(&t);
+	if (rc != STORE_OK)
 		return api_fail(r, ECS_ERR_CLUSTER_NOT_FOUND, "Cluster not found.");
-	json_decref(cdoc);
 	return 0;
 }
 
 int
 op_describe_services(struct req *r)
 {
-	json_t *refs = in_get(r, "services"), *ref, *list, *failures;
+	json_t *refs = in_get(r, "services"), *ref, *failures;
 	int tags = in_has(r, "include", "TAGS");
+	struct jbuf *b;
 	char cluster[256];
 	size_t i;
 
@@ -1220,21 +1291,19 @@ op_describe_services(struct req *r)
 	if (json_array_size(refs) > DESCRIBE_MAX)
 		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "At most %d services "
 		    "can be described at once.", DESCRIBE_MAX);
-	list = json_array();
+	b = api_text(r);
 	failures = json_array();
-	json_object_set_new(r->out, "services", list);
-	json_object_set_new(r->out, "failures", failures);
+	jbuf_puts(b, "{\"services\":[");
 	json_array_foreach(refs, i, ref) {
 		const char *s = json_string_value(ref);
 		char name[SERVICE_NAME_MAX + 1];
-		struct service_row row;
+		struct store_text t;
 
 		if (service_name_of(r, s, cluster, name, sizeof name) == 0 &&
-		    store_service_get(r->store, &r->part, cluster, name, &row) ==
+		    store_service_text(r->store, &r->part, cluster, name, &t) ==
 		    STORE_OK) {
-			json_array_append_new(list, service_out(r, cluster, row.doc,
-			    tags));
-			store_service_row_free(&row);
+			service_out_text(r, cluster, &t, tags, b);
+			store_text_free(&t);
 			continue;
 		}
 		{
@@ -1252,6 +1321,10 @@ op_describe_services(struct req *r)
 			free(arn);
 		}
 	}
+	jbuf_puts(b, "],\"failures\":");
+	jbuf_json(b, failures);
+	jbuf_puts(b, "}");
+	json_decref(failures);
 	return 0;
 }
 

@@ -373,19 +373,32 @@ op_describe_task_definition(struct req *r)
 {
 	const char *ref = in_str(r, "taskDefinition");
 	char family[FAMILY_SIZE];
-	json_t *doc;
+	struct store_text td;
+	struct jbuf *b;
 	int rev, rc;
 
-	rc = lookup(r, ref, family, &rev, &doc);
-	if (rc < 0)
-		return -1;
-	if (rc == STORE_NOTFOUND)
+	/* The stored document is the answer's taskDefinition as it is:
+	 * spliced in, never parsed. */
+	rc = taskdef_ref_parse(ref, &r->part, family, FAMILY_SIZE, &rev);
+	if (rc == -2)
+		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "Invalid revision "
+		    "number. Number: %.64s", strrchr(ref, ':') + 1);
+	if (rc != 0 || store_taskdef_text(r->store, &r->part, family, rev,
+	    &td) != STORE_OK)
 		return api_fail(r, ECS_ERR_CLIENT, "Unable to describe task "
 		    "definition.");
-	if (in_has(r, "include", "TAGS"))
-		json_object_set_new(r->out, "tags", store_tags_get(r->store,
-		    json_string_value(json_object_get(doc, "taskDefinitionArn"))));
-	json_object_set_new(r->out, "taskDefinition", doc);
+	b = api_text(r);
+	jbuf_puts(b, "{\"taskDefinition\":");
+	jbuf_add(b, td.doc, td.len);
+	if (in_has(r, "include", "TAGS")) {
+		json_t *tags = store_tags_get(r->store, td.arn);
+
+		jbuf_key(b, "tags");
+		jbuf_json(b, tags);
+		json_decref(tags);
+	}
+	jbuf_puts(b, "}");
+	store_text_free(&td);
 	return 0;
 }
 

@@ -1086,9 +1086,11 @@ out:
 int
 op_describe_tasks(struct req *r)
 {
+	static const char *const no_tags[] = { "tags", NULL };
 	char cluster[256];
-	json_t *list = in_get(r, "tasks"), *tasks, *failures, *v;
+	json_t *list = in_get(r, "tasks"), *failures, *v;
 	int tags = in_has(r, "include", "TAGS");
+	struct jbuf *b;
 	size_t i;
 
 	if (clusters_require_active(r, in_str(r, "cluster"), cluster,
@@ -1100,27 +1102,42 @@ op_describe_tasks(struct req *r)
 	if (json_array_size(list) > MAX_DESCRIBE)
 		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "At most %d tasks can "
 		    "be described at once.", MAX_DESCRIBE);
-	tasks = json_array();
+	/* Each stored task document is spliced into the answer as it is;
+	 * with include TAGS its tags replace the stored ones. */
+	b = api_text(r);
 	failures = json_array();
-	json_object_set_new(r->out, "tasks", tasks);
-	json_object_set_new(r->out, "failures", failures);
+	jbuf_puts(b, "{\"tasks\":[");
 	json_array_foreach(list, i, v) {
 		const char *ref = json_string_value(v);
-		struct task_row t;
+		struct store_text t;
+		char id[64];
 
-		if (task_lookup(r, cluster, ref, &t) == STORE_OK) {
-			if (tags)
-				json_object_set_new(t.doc, "tags",
-				    store_tags_get(r->store, t.arn));
-			json_array_append(tasks, t.doc);
+		if (instances_ref_id(r, ref, "task", cluster, id, sizeof id) == 0 &&
+		    store_task_text(r->store, &r->part, cluster, id, &t) ==
+		    STORE_OK) {
+			jbuf_sep(b);
+			jbuf_puts(b, "{");
+			jbuf_members(b, t.doc, t.len, tags ? no_tags : NULL);
+			if (tags) {
+				json_t *tl = store_tags_get(r->store, t.arn);
+
+				jbuf_key(b, "tags");
+				jbuf_json(b, tl);
+				json_decref(tl);
+			}
+			jbuf_puts(b, "}");
+			store_text_free(&t);
 		} else {
 			char *arn = instances_ref_arn(r, ref, "task", cluster);
 
 			failure_add(failures, arn, "MISSING");
 			free(arn);
 		}
-		store_task_row_free(&t);
 	}
+	jbuf_puts(b, "],\"failures\":");
+	jbuf_json(b, failures);
+	jbuf_puts(b, "}");
+	json_decref(failures);
 	return 0;
 }
 

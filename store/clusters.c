@@ -12,6 +12,7 @@
  * the real rows of services, tasks and container_instances, whose `cluster`
  * column holds the cluster's name.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "../daemon/daemon.h"
@@ -55,6 +56,31 @@ store_cluster_get(struct store *st, const struct part *p, const char *name,
 		*doc = store_column_json(s, 0);
 		json_object_set_new(*doc, "status", json_string(
 		    (const char *)sqlite3_column_text(s, 1)));
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Cluster `name`'s document as text and its status column (which wins
+ * over the document's), for DescribeClusters. STORE_NOTFOUND if none. */
+int
+store_cluster_text(struct store *st, const struct part *p, const char *name,
+    struct store_text *out, char *status, size_t size)
+{
+	static const char sql[] =
+	    "SELECT arn, doc, status FROM clusters WHERE account = ?1 AND "
+	    "region = ?2 AND name = ?3";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc = STORE_NOTFOUND;
+
+	memset(out, 0, sizeof *out);
+	store_bind_part(s, p);
+	store_bind_text(s, 3, name);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		store_text_read(s, 0, 1, out);
+		snprintf(status, size, "%s", (const char *)sqlite3_column_text(s,
+		    2));
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);

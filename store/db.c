@@ -297,6 +297,36 @@ store_bind_json(sqlite3_stmt *s, int i, json_t *doc)
 	sqlite3_bind_text(s, i, text, -1, free);
 }
 
+/* Copies the ARN (column arn_col) and the document (doc_col) of the row. */
+void
+store_text_read(sqlite3_stmt *s, int arn_col, int doc_col,
+    struct store_text *out)
+{
+	const char *arn = (const char *)sqlite3_column_text(s, arn_col);
+	const char *doc = (const char *)sqlite3_column_text(s, doc_col);
+	size_t len = (size_t)sqlite3_column_bytes(s, doc_col);
+
+	out->arn = xstrdup(arn != NULL ? arn : "");
+	if (doc == NULL) {
+		doc = "{}";
+		len = 2;
+	}
+	out->doc = xmalloc(len + 1);
+	memcpy(out->doc, doc, len);
+	out->doc[len] = '\0';
+	out->len = len;
+}
+
+void
+store_text_free(struct store_text *t)
+{
+	if (t == NULL)
+		return;
+	free(t->arn);
+	free(t->doc);
+	memset(t, 0, sizeof *t);
+}
+
 json_t *
 store_column_json(sqlite3_stmt *s, int i)
 {

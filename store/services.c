@@ -113,6 +113,30 @@ store_service_get(struct store *st, const struct part *p, const char *cluster,
 	return rc;
 }
 
+/* Service `name`'s ARN and document as text, without its state; for
+ * DescribeServices. STORE_NOTFOUND if there is none. */
+int
+store_service_text(struct store *st, const struct part *p,
+    const char *cluster, const char *name, struct store_text *out)
+{
+	static const char sql[] =
+	    "SELECT arn, doc FROM services WHERE account = ?1 AND region = ?2 "
+	    "AND cluster = ?3 AND name = ?4";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc = STORE_NOTFOUND;
+
+	memset(out, 0, sizeof *out);
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, name);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		store_text_read(s, 0, 1, out);
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
 /*
  * Writes service `name` (insert or replace). Columns come from the doc:
  * serviceArn, status, launchType (from capacityProviderStrategy's FARGATE

@@ -38,6 +38,15 @@ void store_bind_part(sqlite3_stmt *, const struct part *);
 void store_bind_text(sqlite3_stmt *, int, const char *);
 void store_bind_json(sqlite3_stmt *, int, json_t *);
 json_t *store_column_json(sqlite3_stmt *, int);
+/* A row's ARN and stored document as text, for answers that splice the
+ * document in instead of parsing it (api/jtext.c). */
+struct store_text {
+	char *arn;                /* heap */
+	char *doc;                /* the document's JSON text (heap) */
+	size_t len;               /* its length */
+};
+void store_text_read(sqlite3_stmt *, int, int, struct store_text *);
+void store_text_free(struct store_text *);
 int store_step_done(struct store *, sqlite3_stmt *);
 
 /* clusters.c */
@@ -54,6 +63,8 @@ struct cluster_counts {
 	int live_services;        /* services ACTIVE or DRAINING */
 };
 int store_cluster_active(struct store *, const struct part *, const char *);
+int store_cluster_text(struct store *, const struct part *, const char *,
+    struct store_text *, char *, size_t);
 int store_cluster_get(struct store *, const struct part *, const char *,
     json_t **);
 int store_cluster_put(struct store *, const struct part *, const char *,
@@ -129,6 +140,8 @@ int store_task_insert(struct store *, const struct part *, const char *,
     const char *, json_t *, json_t *);
 int store_task_save(struct store *, const struct part *, const char *,
     const char *, json_t *);
+int store_task_text(struct store *, const struct part *, const char *,
+    const char *, struct store_text *);
 int store_task_get(struct store *, const struct part *, const char *,
     const char *, struct task_row *);
 int store_tasks_unsettled(struct store *, void (*)(void *, struct task_row *),
@@ -190,6 +203,8 @@ int store_taskdef_insert(struct store *, const struct part *, const char *,
     int, const char *, const char *, double, json_t *);
 int store_taskdef_get(struct store *, const struct part *, const char *, int,
     json_t **);
+int store_taskdef_text(struct store *, const struct part *, const char *,
+    int, struct store_text *);
 int store_taskdef_update(struct store *, const struct part *, const char *,
     int, const char *, double, json_t *);
 int store_taskdef_list(struct store *, const struct part *, const char *,
@@ -207,6 +222,8 @@ struct service_row {
 	double deleted_at;        /* when it became INACTIVE, 0 if not */
 };
 void store_service_row_free(struct service_row *);
+int store_service_text(struct store *, const struct part *, const char *,
+    const char *, struct store_text *);
 int store_service_get(struct store *, const struct part *, const char *,
     const char *, struct service_row *);
 int store_service_put(struct store *, const struct part *, const char *,

@@ -95,6 +95,34 @@ store_taskdef_get(struct store *st, const struct part *p, const char *family,
 	return rc;
 }
 
+/* The same as text: store_taskdef_get without parsing the document. */
+int
+store_taskdef_text(struct store *st, const struct part *p, const char *family,
+    int rev, struct store_text *out)
+{
+	static const char by_rev[] =
+	    "SELECT arn, doc FROM task_definitions WHERE account = ?1 AND "
+	    "region = ?2 AND family = ?3 AND revision = ?4";
+	static const char latest[] =
+	    "SELECT arn, doc FROM task_definitions WHERE account = ?1 AND "
+	    "region = ?2 AND status = 'ACTIVE' AND family = ?3 "
+	    "ORDER BY revision DESC LIMIT 1";
+	sqlite3_stmt *s = store_stmt(st, rev > 0 ? by_rev : latest);
+	int rc = STORE_NOTFOUND;
+
+	memset(out, 0, sizeof *out);
+	store_bind_part(s, p);
+	store_bind_text(s, 3, family);
+	if (rev > 0)
+		sqlite3_bind_int(s, 4, rev);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		store_text_read(s, 0, 1, out);
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
 /* Rewrites status and document of family:rev (deregister, delete). */
 int
 store_taskdef_update(struct store *st, const struct part *p, const char *family,

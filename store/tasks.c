@@ -242,6 +242,32 @@ store_task_get(struct store *st, const struct part *p, const char *cluster,
 }
 
 /*
+ * Task id's ARN and document as text, for DescribeTasks: neither the spec
+ * nor a parse of the document. STORE_NOTFOUND if there is no such task.
+ */
+int
+store_task_text(struct store *st, const struct part *p, const char *cluster,
+    const char *id, struct store_text *out)
+{
+	static const char sql[] =
+	    "SELECT arn, doc FROM tasks WHERE account = ?1 AND region = ?2 "
+	    "AND cluster = ?3 AND id = ?4";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc = STORE_NOTFOUND;
+
+	memset(out, 0, sizeof *out);
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		store_text_read(s, 0, 1, out);
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/*
  * Calls cb for every task, in every partition, the scheduler must work on:
  * all but those both desired and last STOPPED. The rows are read first and
  * handed out afterwards, so cb may save tasks (or even scan again) without

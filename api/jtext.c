@@ -1,0 +1,317 @@
+/*
+ * jtext.c - answers built as JSON text, with stored documents spliced in.
+ *
+ * The store keeps every document as the compact JSON text jansson wrote,
+ * already in the shape ECS answers with. Parsing that text into a json_t
+ * and dumping it again costs jansson some 200 instructions a byte, and a
+ * Describe answer is mostly such text unchanged. So a Describe handler
+ * writes its answer into a jbuf instead of r->out: literal text, quoted
+ * strings, a json_t where it computed one, and the stored document's
+ * members copied byte for byte (jbuf_members), leaving out those it
+ * replaces. Only the members a handler changes are parsed (jtext_member
+ * finds their text). The envelope sends the built text as the body.
+ *
+ * The scanner trusts its input to be the JSON jansson wrote into the store;
+ * it only needs to find where each top-level member starts and ends, so it
+ * tracks strings and brackets and nothing else. Text it cannot read leaves
+ * the buffer as it was (the member list is empty), as store_column_json
+ * answers {} for a document it cannot parse.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+
+/* An answer larger than this is a bug or a store gone wrong: refuse it. */
+#define JBUF_MAX ((size_t)256 * 1024 * 1024)
+
+void
+jbuf_free(struct jbuf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->s);
+	memset(b, 0, sizeof *b);
+}
+
+void
+jbuf_add(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->over)
+		return;
+	if (n > JBUF_MAX - b->len) {
+		b->over = 1;
+		return;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->s = xrealloc(b->s, cap);
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void
+jbuf_puts(struct jbuf *b, const char *s)
+{
+	jbuf_add(b, s, strlen(s));
+}
+
+/* A comma, unless the buffer ends where a first member or element goes. */
+void
+jbuf_sep(struct jbuf *b)
+{
+	char last = b->len > 0 ? b->s[b->len - 1] : '\0';
+
+	if (last != '{' && last != '[' && last != ':' && last != '\0')
+		jbuf_add(b, ",", 1);
+}
+
+/* s as a JSON string, escaped as jansson escapes it (UTF-8 kept). */
+void
+jbuf_str(struct jbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
+
+	jbuf_add(b, "\"", 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[7];
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jbuf_add(b, run, (size_t)(s - run));
+		run = s + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			n = 6;
+		}
+		jbuf_add(b, esc, n);
+	}
+	jbuf_add(b, run, (size_t)(s - run));
+	jbuf_add(b, "\"", 1);
+}
+
+/* "key": with the separator before it. */
+void
+jbuf_key(struct jbuf *b, const char *key)
+{
+	jbuf_sep(b);
+	jbuf_str(b, key);
+	jbuf_add(b, ":", 1);
+}
+
+static int
+dump_cb(const char *buffer, size_t size, void *data)
+{
+	jbuf_add(data, buffer, size);
+	return 0;
+}
+
+/* A value as compact JSON (any json_t, scalars included). */
+void
+jbuf_json(struct jbuf *b, const json_t *v)
+{
+	if (v == NULL || json_dump_callback(v, dump_cb, b, JSON_COMPACT |
+	    JSON_ENCODE_ANY) != 0)
+		jbuf_add(b, "null", 4);
+}
+
+/* ---- the scanner ---- */
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* Past the string whose opening quote is at p, or NULL. */
+static const char *
+skip_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* Past the value that starts at p, or NULL. */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return skip_string(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && *p != ',' && *p != '}' && *p != ']' &&
+		    *p != ' ' && *p != '\n' && *p != '\r' && *p != '\t')
+			p++;
+		return p;
+	}
+	for (; p < end; p++) {
+		if (*p == '"') {
+			p = skip_string(p, end);
+			if (p == NULL)
+				return NULL;
+			p--;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			if (--depth == 0)
+				return p + 1;
+		}
+	}
+	return NULL;
+}
+
+int
+jtext_open(struct jscan *sc, const char *text, size_t len)
+{
+	const char *end = text + len;
+	const char *p = text != NULL ? skip_ws(text, end) : NULL;
+
+	sc->p = NULL;
+	sc->end = end;
+	if (p == NULL || p == end || *p != '{')
+		return -1;
+	sc->p = p + 1;
+	return 0;
+}
+
+/* The next member into m: 1, 0 after the last, -1 on text it cannot read. */
+int
+jtext_next(struct jscan *sc, struct jmember *m)
+{
+	const char *p = sc->p, *end = sc->end;
+
+	if (p == NULL)
+		return -1;
+	p = skip_ws(p, end);
+	if (p < end && *p == ',')
+		p = skip_ws(p + 1, end);
+	if (p < end && *p == '}') {
+		sc->p = p + 1;
+		return 0;
+	}
+	if (p >= end || *p != '"')
+		return -1;
+	m->key = p + 1;
+	p = skip_string(p, end);
+	if (p == NULL)
+		return -1;
+	m->klen = (size_t)(p - 1 - m->key);
+	p = skip_ws(p, end);
+	if (p >= end || *p != ':')
+		return -1;
+	m->val = skip_ws(p + 1, end);
+	p = skip_value(m->val, end);
+	if (p == NULL || p == m->val)
+		return -1;
+	m->vlen = (size_t)(p - m->val);
+	sc->p = p;
+	return 1;
+}
+
+int
+jtext_key_is(const struct jmember *m, const char *key)
+{
+	return strlen(key) == m->klen && memcmp(m->key, key, m->klen) == 0;
+}
+
+/* The text of member key of the object text; 0, or -1 if it has none. */
+int
+jtext_member(const char *text, size_t len, const char *key,
+    struct jmember *out)
+{
+	struct jscan sc;
+	struct jmember m;
+
+	if (jtext_open(&sc, text, len) != 0)
+		return -1;
+	while (jtext_next(&sc, &m) == 1) {
+		if (jtext_key_is(&m, key)) {
+			*out = m;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Member key of the object text parsed (NULL if it has none). */
+json_t *
+jtext_member_json(const char *text, size_t len, const char *key)
+{
+	struct jmember m;
+
+	if (jtext_member(text, len, key, &m) != 0)
+		return NULL;
+	return json_loadb(m.val, m.vlen, JSON_DECODE_ANY, NULL);
+}
+
+static int
+listed(const struct jmember *m, const char *const *skip)
+{
+	for (; skip != NULL && *skip != NULL; skip++)
+		if (jtext_key_is(m, *skip))
+			return 1;
+	return 0;
+}
+
+/*
+ * Appends the members of the object text (each after a separator), except
+ * those named in skip (NULL-terminated, or NULL). The caller writes the
+ * braces around them. Returns 0, or -1 with nothing appended when the text
+ * is not an object it can read.
+ */
+int
+jbuf_members(struct jbuf *b, const char *text, size_t len,
+    const char *const *skip)
+{
+	size_t mark = b->len;
+	struct jscan sc;
+	struct jmember m;
+	int rc;
+
+	if (jtext_open(&sc, text, len) != 0)
+		return -1;
+	while ((rc = jtext_next(&sc, &m)) == 1) {
+		if (listed(&m, skip))
+			continue;
+		jbuf_sep(b);
+		jbuf_add(b, m.key - 1, (size_t)(m.val + m.vlen - (m.key - 1)));
+	}
+	if (rc < 0) {
+		b->len = mark;
+		if (b->s != NULL)
+			b->s[mark] = '\0';
+		return -1;
+	}
+	return 0;
+}

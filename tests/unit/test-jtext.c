@@ -1,0 +1,201 @@
+/*
+ * test-jtext.c - answers built as text: stored documents spliced member by
+ * member must read back as the same JSON, strings must be quoted as jansson
+ * quotes them, and the Describe answers built this way must hold what was
+ * stored.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../api/api.h"
+#include "unit.h"
+
+/* A document as the store writes it: compact, keys sorted. */
+static char *
+stored(const char *json)
+{
+	json_t *doc = json_loads(json, 0, NULL);
+	char *text;
+
+	ASSERT_NOT_NULL(doc);
+	text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(doc);
+	return text;
+}
+
+/* "{" + the members of text but skip + "}", parsed. */
+static json_t *
+spliced(const char *text, const char *const *skip)
+{
+	struct jbuf b = { 0 };
+	json_t *out;
+
+	jbuf_puts(&b, "{");
+	ASSERT_INT_EQ(jbuf_members(&b, text, strlen(text), skip), 0);
+	jbuf_puts(&b, "}");
+	out = json_loadb(b.s, b.len, 0, NULL);
+	if (out == NULL)
+		UNIT_FAIL("not JSON: %s", b.s);
+	jbuf_free(&b);
+	return out;
+}
+
+static const char doc_text[] =
+    "{\"name\":\"caf\\u00e9 \\ud83d\\ude00 \xc3\xa9\","
+    "\"quote\":\"a \\\"b\\\" c\\\\ d\\n\\t\\u0001 }{][,:\","
+    "\"nested\":{\"a\":[1,2.5,-3e+20,{\"b\":\"}\"}],\"c\":{},\"d\":[]},"
+    "\"list\":[[[]],{\"x\":null},true,false,\"]\"],"
+    "\"n\":0,\"real\":1795324472.845,\"empty\":\"\",\"t\":true,\"z\":null}";
+
+TEST(jtext_splice_round_trips)
+{
+	char *text = stored(doc_text);
+	json_t *want = json_loads(doc_text, 0, NULL), *got;
+
+	ASSERT_NOT_NULL(want);
+	got = spliced(text, NULL);
+	ASSERT(json_equal(got, want));
+	json_decref(got);
+	/* the raw (unsorted, as written above) text splices the same way */
+	got = spliced(doc_text, NULL);
+	ASSERT(json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+	free(text);
+}
+
+TEST(jtext_splice_skips_top_level_members_only)
+{
+	static const char *const skip[] = { "nested", "b", "z", NULL };
+	char *text = stored(doc_text);
+	json_t *want = json_loads(doc_text, 0, NULL), *got;
+
+	json_object_del(want, "nested");
+	json_object_del(want, "z");
+	got = spliced(text, skip);
+	ASSERT(json_equal(got, want));
+	ASSERT_NULL(json_object_get(got, "nested"));
+	ASSERT_NOT_NULL(json_object_get(got, "list"));
+	json_decref(got);
+	json_decref(want);
+	free(text);
+}
+
+TEST(jtext_member_finds_values)
+{
+	char *text = stored(doc_text);
+	struct jmember m;
+	json_t *v;
+
+	ASSERT_INT_EQ(jtext_member(text, strlen(text), "n", &m), 0);
+	ASSERT_INT_EQ(m.vlen, 1);
+	ASSERT(memcmp(m.val, "0", 1) == 0);
+	ASSERT_INT_EQ(jtext_member(text, strlen(text), "b", &m), -1);
+	v = jtext_member_json(text, strlen(text), "nested");
+	ASSERT(json_is_object(v));
+	ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(
+	    json_object_get(v, "a"), 3), "b")), "}");
+	json_decref(v);
+	v = jtext_member_json(text, strlen(text), "name");
+	ASSERT_STR_EQ(json_string_value(v), "caf\xc3\xa9 \xf0\x9f\x98\x80 "
+	    "\xc3\xa9");
+	json_decref(v);
+	free(text);
+}
+
+TEST(jtext_unreadable_text_adds_nothing)
+{
+	static const char *const bad[] = { "", "[]", "{", "{\"a\":", "{\"a\"}",
+	    "{\"a\":\"open}", "{\"a\":[1,2}", "nope", NULL };
+	struct jbuf b = { 0 };
+
+	jbuf_puts(&b, "{\"x\":1");
+	for (int i = 0; bad[i] != NULL; i++) {
+		ASSERT_INT_EQ(jbuf_members(&b, bad[i], strlen(bad[i]), NULL), -1);
+		ASSERT_STR_EQ(b.s, "{\"x\":1");
+	}
+	ASSERT_INT_EQ(jbuf_members(&b, "{}", 2, NULL), 0);
+	jbuf_puts(&b, "}");
+	ASSERT_STR_EQ(b.s, "{\"x\":1}");
+	jbuf_free(&b);
+}
+
+TEST(jtext_strings_quote_as_jansson_does)
+{
+	static const char *const strs[] = { "", "plain", "a\"b\\c/d",
+	    "\n\r\t\b\f\x01\x1f\x7f", "caf\xc3\xa9 \xf0\x9f\x98\x80", NULL };
+
+	for (int i = 0; strs[i] != NULL; i++) {
+		json_t *s = json_string(strs[i]);
+		char *want = json_dumps(s, JSON_COMPACT | JSON_ENCODE_ANY);
+		struct jbuf b = { 0 };
+
+		jbuf_str(&b, strs[i]);
+		ASSERT_STR_EQ(b.s, want);
+		jbuf_free(&b);
+		free(want);
+		json_decref(s);
+	}
+}
+
+TEST(jtext_separators_and_values)
+{
+	struct jbuf b = { 0 };
+	json_t *arr = json_pack("[i, s, {}]", 1, "x");
+
+	jbuf_puts(&b, "{");
+	jbuf_key(&b, "a");
+	jbuf_json(&b, arr);
+	jbuf_key(&b, "b");
+	jbuf_puts(&b, "[");
+	jbuf_sep(&b);
+	jbuf_str(&b, "one");
+	jbuf_sep(&b);
+	jbuf_json(&b, NULL);
+	jbuf_puts(&b, "]}");
+	ASSERT_STR_EQ(b.s, "{\"a\":[1,\"x\",{}],\"b\":[\"one\",null]}");
+	jbuf_free(&b);
+	json_decref(arr);
+}
+
+/* Registered with unicode and nested members, described back unchanged. */
+TEST(jtext_describe_task_definition_splices_the_stored_document)
+{
+	static const char body[] = "{\"family\":\"uni\",\"containerDefinitions\":"
+	    "[{\"name\":\"c\",\"image\":\"busybox\",\"memory\":64,\"environment\":"
+	    "[{\"name\":\"E\",\"value\":\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" "
+	    "}{\"}],\"dockerLabels\":{\"k\":\"v\\n\"}}],\"tags\":[{\"key\":\"a\","
+	    "\"value\":\"\\u00fc\"}]}";
+	json_t *reg, *desc, *env;
+	int st = 0;
+
+	unit_store_setup();
+	reg = unit_call("RegisterTaskDefinition", body, &st);
+	ASSERT_INT_EQ(st, 200);
+	desc = unit_call("DescribeTaskDefinition", "{\"taskDefinition\":\"uni\","
+	    "\"include\":[\"TAGS\"]}", &st);
+	ASSERT_INT_EQ(st, 200);
+	ASSERT(json_equal(json_object_get(desc, "taskDefinition"),
+	    json_object_get(reg, "taskDefinition")));
+	ASSERT(json_equal(json_object_get(desc, "tags"),
+	    json_object_get(reg, "tags")));
+	env = json_array_get(json_object_get(json_array_get(json_object_get(
+	    json_object_get(desc, "taskDefinition"), "containerDefinitions"), 0),
+	    "environment"), 0);
+	ASSERT_STR_EQ(json_string_value(json_object_get(env, "value")),
+	    "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\" }{");
+	json_decref(desc);
+	desc = unit_call("DescribeTaskDefinition", "{\"taskDefinition\":\"uni:1\"}",
+	    &st);
+	ASSERT_NULL(json_object_get(desc, "tags"));
+	ASSERT(json_equal(json_object_get(desc, "taskDefinition"),
+	    json_object_get(reg, "taskDefinition")));
+	json_decref(desc);
+	desc = unit_call("DescribeTaskDefinition", "{\"taskDefinition\":\"uni:9\"}",
+	    &st);
+	ASSERT_INT_EQ(st, 400);
+	ASSERT_STR_EQ(unit_error_type(desc), "ClientException");
+	json_decref(desc);
+	json_decref(reg);
+}
