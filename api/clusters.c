@@ -132,6 +132,114 @@ cluster_view(struct req *r, json_t *doc, unsigned show)
 	return out;
 }
 
+/* "name": number, for the text answer. */
+static void
+text_int(struct jbuf *b, const char *name, int value)
+{
+	char num[16];
+
+	snprintf(num, sizeof num, "%d", value);
+	jbuf_key(b, name);
+	jbuf_puts(b, num);
+}
+
+/* "name": the member's stored text, or dflt ("[]") or nothing when absent. */
+static void
+text_member(struct jbuf *b, const char *name, const struct jmember *m,
+    const char *dflt)
+{
+	if (m->val == NULL && dflt == NULL)
+		return;
+	jbuf_key(b, name);
+	if (m->val != NULL)
+		jbuf_add(b, m->val, m->vlen);
+	else
+		jbuf_puts(b, dflt);
+}
+
+/*
+ * cluster_view for DescribeClusters, appended to b from the stored text:
+ * the same members in the same order, the document's own values copied as
+ * they are, never parsed.
+ */
+static void
+cluster_view_text(struct req *r, const struct store_text *t,
+    const char *status, unsigned show, struct jbuf *b)
+{
+	enum { NAME, ARN, SETTINGS, CONFIGURATION, PROVIDERS, STRATEGY,
+	    CONNECT, NKEYS };
+	static const char *const keys[NKEYS] = { "clusterName", "clusterArn",
+	    "settings", "configuration", "capacityProviders",
+	    "defaultCapacityProviderStrategy", "serviceConnectDefaults" };
+	struct jmember got[NKEYS], m;
+	struct cluster_counts c;
+	struct jscan sc;
+	char *name = NULL;
+	json_t *v;
+
+	memset(got, 0, sizeof got);
+	if (jtext_open(&sc, t->doc, t->len) == 0) {
+		while (jtext_next(&sc, &m) == 1)
+			for (int k = 0; k < NKEYS; k++)
+				if (jtext_key_is(&m, keys[k]))
+					got[k] = m;
+	}
+	if (got[NAME].val != NULL) {
+		v = json_loadb(got[NAME].val, got[NAME].vlen, JSON_DECODE_ANY, NULL);
+		if (json_is_string(v))
+			name = xstrdup(json_string_value(v));
+		json_decref(v);
+	}
+	if (name == NULL || store_cluster_counts(r->store, &r->part, name, &c) !=
+	    STORE_OK)
+		memset(&c, 0, sizeof c);
+	jbuf_sep(b);
+	jbuf_puts(b, "{");
+	text_member(b, "clusterArn", &got[ARN], "null");
+	text_member(b, "clusterName", &got[NAME], "null");
+	jbuf_key(b, "status");
+	jbuf_str(b, status);
+	text_int(b, "registeredContainerInstancesCount", c.instances);
+	text_int(b, "runningTasksCount", c.running);
+	text_int(b, "pendingTasksCount", c.pending);
+	text_int(b, "activeServicesCount", c.services);
+	v = json_array();
+	if (show & SHOW_STATISTICS) {
+		add_stat(v, "runningFargateTasksCount", c.running_fargate);
+		add_stat(v, "runningEC2TasksCount", c.running_ec2);
+		add_stat(v, "pendingFargateTasksCount", c.pending_fargate);
+		add_stat(v, "pendingEC2TasksCount", c.pending_ec2);
+		add_stat(v, "activeFargateServiceCount", c.active_fargate);
+		add_stat(v, "activeEC2ServiceCount", c.active_ec2);
+		add_stat(v, "drainingFargateServiceCount", c.draining_fargate);
+		add_stat(v, "drainingEC2ServiceCount", c.draining_ec2);
+	}
+	jbuf_key(b, "statistics");
+	jbuf_json(b, v);
+	json_decref(v);
+	jbuf_key(b, "tags");
+	if (show & SHOW_TAGS) {
+		v = store_tags_get(r->store, t->arn);
+		jbuf_json(b, v);
+		json_decref(v);
+	} else {
+		jbuf_puts(b, "[]");
+	}
+	if (show & SHOW_SETTINGS)
+		text_member(b, "settings", &got[SETTINGS], NULL);
+	if (show & SHOW_CONFIGURATIONS)
+		text_member(b, "configuration", &got[CONFIGURATION], NULL);
+	text_member(b, "capacityProviders", &got[PROVIDERS], "[]");
+	text_member(b, "defaultCapacityProviderStrategy", &got[STRATEGY], "[]");
+	if (show & SHOW_ATTACHMENTS) {
+		jbuf_key(b, "attachments");
+		jbuf_puts(b, "[]");
+	}
+	text_member(b, "serviceConnectDefaults", &got[CONNECT], NULL);
+	jbuf_puts(b, "}");
+	free(name);
+}
+
 /* Answers {"cluster": <view>} and frees doc. */
 static int
 answer(struct req *r, json_t *doc, unsigned show)
@@ -606,13 +714,13 @@ show_of(struct req *r)
  * another region or account, or of something else, is MISSING as given.
  */
 static void
-describe_one(struct req *r, const char *id, unsigned show, json_t *clusters,
+describe_one(struct req *r, const char *id, unsigned show, struct jbuf *b,
     json_t *failures)
 {
 	struct arn a;
 	const char *name = id;
-	json_t *doc;
-	char *arn;
+	struct store_text t;
+	char status[32], *arn;
 
 	if (strncmp(id, "arn:", 4) == 0) {
 		if (arn_parse(id, &a) != 0 || a.kind != ARN_CLUSTER ||
@@ -624,9 +732,10 @@ describe_one(struct req *r, const char *id, unsigned show, json_t *clusters,
 		}
 		name = a.name;
 	}
-	if (store_cluster_get(r->store, &r->part, name, &doc) == STORE_OK) {
-		json_array_append_new(clusters, cluster_view(r, doc, show));
-		json_decref(doc);
+	if (store_cluster_text(r->store, &r->part, name, &t, status,
+	    sizeof status) == STORE_OK) {
+		cluster_view_text(r, &t, status, show, b);
+		store_text_free(&t);
 		return;
 	}
 	arn = arn_make(&r->part, "cluster", name);
@@ -638,22 +747,26 @@ describe_one(struct req *r, const char *id, unsigned show, json_t *clusters,
 int
 op_describe_clusters(struct req *r)
 {
-	json_t *ids = in_get(r, "clusters"), *e;
-	json_t *clusters = json_array(), *failures = json_array();
+	json_t *ids = in_get(r, "clusters"), *e, *failures;
 	unsigned show = show_of(r);
+	struct jbuf *b;
 	size_t i;
 
-	json_object_set_new(r->out, "clusters", clusters);
-	json_object_set_new(r->out, "failures", failures);
 	if (json_array_size(ids) > MAX_DESCRIBE)
 		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "At most %d clusters "
 		    "can be described at once.", MAX_DESCRIBE);
-	if (json_array_size(ids) == 0) {
-		describe_one(r, "default", show, clusters, failures);
-		return 0;
-	}
+	/* Built as text: each cluster's stored members are spliced in. */
+	b = api_text(r);
+	failures = json_array();
+	jbuf_puts(b, "{\"clusters\":[");
+	if (json_array_size(ids) == 0)
+		describe_one(r, "default", show, b, failures);
 	json_array_foreach(ids, i, e)
-		describe_one(r, json_string_value(e), show, clusters, failures);
+		describe_one(r, json_string_value(e), show, b, failures);
+	jbuf_puts(b, "],\"failures\":");
+	jbuf_json(b, failures);
+	jbuf_puts(b, "}");
+	json_decref(failures);
 	return 0;
 }
 

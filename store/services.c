@@ -418,6 +418,38 @@ store_service_tasks(struct store *st, const struct part *p,
 	return rc;
 }
 
+/*
+ * Calls cb with startedBy, lastStatus and desiredStatus of every task of
+ * service `name` that is not STOPPED, from the columns: what the counts of
+ * a service need, without reading or parsing the task documents.
+ */
+int
+store_service_task_states(struct store *st, const struct part *p,
+    const char *cluster, const char *name,
+    void (*cb)(void *, const char *, const char *, const char *), void *arg)
+{
+	static const char sql[] =
+	    "SELECT started_by, last_status, desired_status FROM tasks "
+	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 "
+	    "AND service = ?4 AND last_status <> 'STOPPED'";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, name);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(s, 0),
+		    (const char *)sqlite3_column_text(s, 1),
+		    (const char *)sqlite3_column_text(s, 2));
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		log_error("store: %s", store_errmsg(st));
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
 /* ---- service deployments --------------------------------------------- */
 
 /*

@@ -222,6 +222,9 @@ struct service_row {
 	double deleted_at;        /* when it became INACTIVE, 0 if not */
 };
 void store_service_row_free(struct service_row *);
+int store_service_task_states(struct store *, const struct part *,
+    const char *, const char *,
+    void (*)(void *, const char *, const char *, const char *), void *);
 int store_service_text(struct store *, const struct part *, const char *,
     const char *, struct store_text *);
 int store_service_get(struct store *, const struct part *, const char *,
