@@ -171,6 +171,8 @@ void jbuf_json(struct jbuf *, const json_t *);
 int jbuf_members(struct jbuf *, const char *, size_t, const char *const *);
 int jtext_open(struct jscan *, const char *, size_t);
 int jtext_next(struct jscan *, struct jmember *);
+int jtext_open_array(struct jscan *, const char *, size_t);
+int jtext_next_value(struct jscan *, struct jmember *);
 int jtext_key_is(const struct jmember *, const char *);
 int jtext_member(const char *, size_t, const char *, struct jmember *);
 json_t *jtext_member_json(const char *, size_t, const char *);

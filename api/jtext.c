@@ -239,6 +239,48 @@ jtext_next(struct jscan *sc, struct jmember *m)
 	return 1;
 }
 
+/* Opens an array text for jtext_next_value; 0, or -1 if it is none. */
+int
+jtext_open_array(struct jscan *sc, const char *text, size_t len)
+{
+	const char *end = text + len;
+	const char *p = text != NULL ? skip_ws(text, end) : NULL;
+
+	sc->p = NULL;
+	sc->end = end;
+	if (p == NULL || p == end || *p != '[')
+		return -1;
+	sc->p = p + 1;
+	return 0;
+}
+
+/* The next element's text into m->val and m->vlen (no key): 1, 0 after
+ * the last, -1 on text it cannot read. */
+int
+jtext_next_value(struct jscan *sc, struct jmember *m)
+{
+	const char *p = sc->p, *end = sc->end;
+
+	if (p == NULL)
+		return -1;
+	p = skip_ws(p, end);
+	if (p < end && *p == ',')
+		p = skip_ws(p + 1, end);
+	if (p < end && *p == ']') {
+		sc->p = p + 1;
+		return 0;
+	}
+	m->key = NULL;
+	m->klen = 0;
+	m->val = p;
+	p = skip_value(p, end);
+	if (p == NULL || p == m->val)
+		return -1;
+	m->vlen = (size_t)(p - m->val);
+	sc->p = p;
+	return 1;
+}
+
 int
 jtext_key_is(const struct jmember *m, const char *key)
 {

@@ -509,29 +509,126 @@ service_out(struct req *r, const char *cluster, json_t *doc, int tags)
 	return out;
 }
 
+/* A JSON number or string value's text as a number (0 if it is none). */
+static long long
+text_num(const struct jmember *m)
+{
+	char buf[32];
+
+	if (m->val == NULL || m->vlen == 0 || m->vlen >= sizeof buf)
+		return 0;
+	memcpy(buf, m->val, m->vlen);
+	buf[m->vlen] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/* A string value's text as a C string (NULL if it is no string). */
+static char *
+text_str(const struct jmember *m)
+{
+	json_t *v = json_loadb(m->val, m->vlen, JSON_DECODE_ANY, NULL);
+	char *out = json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+
+	json_decref(v);
+	return out;
+}
+
 /*
- * The same for DescribeServices, appended to b from the stored text: every
- * member is copied as it is but those service_out computes (the counts,
- * deployments[] with theirs, currentServiceRevisions, tags), which are
- * computed from the few members parsed for it. An EXTERNAL service's task
- * sets are recounted too, so it takes the parsed way.
+ * deployments[] of a service as service_out shows it, from the stored text
+ * of the array: each entry copied as it is but for its runningCount and
+ * pendingCount, counted from c; and the matching currentServiceRevisions
+ * entries appended to revs. -1 (nothing appended) if it cannot be read.
+ */
+static int
+deployments_text(struct req *r, const char *cluster, const char *name,
+    const struct jmember *deps, struct counts *c, struct jbuf *b,
+    json_t *revs)
+{
+	static const char *const counted[] = { "runningCount", "pendingCount",
+	    NULL };
+	size_t mark = b->len;
+	struct jscan sc, dsc;
+	struct jmember d, m;
+	int rc;
+
+	if (jtext_open_array(&sc, deps->val, deps->vlen) != 0)
+		return -1;
+	jbuf_key(b, "deployments");
+	jbuf_puts(b, "[");
+	while ((rc = jtext_next_value(&sc, &d)) == 1) {
+		struct jmember id = { 0 }, desired = { 0 };
+		json_t *pair;
+		char *ids, *rev, num[48];
+		long long running, pending;
+
+		if (jtext_open(&dsc, d.val, d.vlen) != 0) {
+			rc = -1;
+			break;
+		}
+		while (jtext_next(&dsc, &m) == 1) {
+			if (jtext_key_is(&m, "id"))
+				id = m;
+			else if (jtext_key_is(&m, "desiredCount"))
+				desired = m;
+		}
+		ids = id.val != NULL ? text_str(&id) : NULL;
+		pair = ids != NULL ? json_object_get(c->by, ids) : NULL;
+		running = json_integer_value(json_array_get(pair, 0));
+		pending = json_integer_value(json_array_get(pair, 1));
+		jbuf_sep(b);
+		jbuf_puts(b, "{");
+		jbuf_members(b, d.val, d.vlen, counted);
+		snprintf(num, sizeof num, "%lld", running);
+		jbuf_key(b, "runningCount");
+		jbuf_puts(b, num);
+		snprintf(num, sizeof num, "%lld", pending);
+		jbuf_key(b, "pendingCount");
+		jbuf_puts(b, num);
+		jbuf_puts(b, "}");
+		rev = services_revision_arn(&r->part, cluster, name,
+		    ids != NULL ? ids : "");
+		json_array_append_new(revs, json_pack("{s:s, s:I, s:I, s:I}",
+		    "arn", rev, "requestedTaskCount", (json_int_t)text_num(&desired),
+		    "runningTaskCount", (json_int_t)running, "pendingTaskCount",
+		    (json_int_t)pending));
+		free(rev);
+		free(ids);
+	}
+	if (rc < 0) {
+		b->len = mark;
+		if (b->s != NULL)
+			b->s[mark] = '\0';
+		json_array_clear(revs);
+		return -1;
+	}
+	jbuf_puts(b, "]");
+	return 0;
+}
+
+/*
+ * service_out for DescribeServices, appended to b from the stored text:
+ * every member is copied as it is but those service_out computes, which
+ * are written from the task rows' counts: runningCount, pendingCount, the
+ * counts inside deployments[], currentServiceRevisions, and tags. An
+ * EXTERNAL service's task sets are recounted too, so it takes the parsed
+ * way.
  */
 static void
-service_out_text(struct req *r, const char *cluster,
+service_out_text(struct req *r, const char *cluster, const char *name,
     const struct store_text *t, int tags, struct jbuf *b)
 {
-	const char *skip[8], *key;
-	json_t *part = json_object(), *ctl = NULL, *tl = NULL, *v;
+	const char *skip[8];
+	struct counts c = { json_object(), 0, 0 };
+	json_t *ctl = NULL, *tl = NULL, *revs = json_array();
+	struct jmember deps = { 0 }, m;
 	struct jscan sc;
-	struct jmember m;
 	size_t n = 0;
+	char num[32];
 
 	if (jtext_open(&sc, t->doc, t->len) == 0) {
 		while (jtext_next(&sc, &m) == 1) {
-			if (jtext_key_is(&m, "serviceName") ||
-			    jtext_key_is(&m, "deployments"))
-				json_object_setn_new_nocheck(part, m.key, m.klen,
-				    json_loadb(m.val, m.vlen, JSON_DECODE_ANY, NULL));
+			if (jtext_key_is(&m, "deployments"))
+				deps = m;
 			else if (jtext_key_is(&m, "deploymentController"))
 				ctl = json_loadb(m.val, m.vlen, 0, NULL);
 		}
@@ -547,22 +644,34 @@ service_out_text(struct req *r, const char *cluster,
 		json_decref(doc);
 		goto out;
 	}
-	services_counts_refresh(r->store, &r->part, cluster, part);
-	json_object_del(part, "serviceName");
-	json_object_foreach(part, key, v)
-		skip[n++] = key;
+	store_service_task_states(r->store, &r->part, cluster, name, count_cb,
+	    &c);
+	jbuf_sep(b);
+	jbuf_puts(b, "{");
+	skip[n++] = "runningCount";
+	skip[n++] = "pendingCount";
+	/* An array it cannot read is copied as stored, like the rest. */
+	if (deps.val != NULL && deployments_text(r, cluster, name, &deps, &c, b,
+	    revs) == 0)
+		skip[n++] = "deployments";
 	if (tags) {
 		tl = store_tags_get(r->store, t->arn);
 		if (json_array_size(tl) > 0)
 			skip[n++] = "tags";
 	}
+	if (json_array_size(revs) > 0)
+		skip[n++] = "currentServiceRevisions";
 	skip[n] = NULL;
-	jbuf_sep(b);
-	jbuf_puts(b, "{");
 	jbuf_members(b, t->doc, t->len, skip);
-	json_object_foreach(part, key, v) {
-		jbuf_key(b, key);
-		jbuf_json(b, v);
+	snprintf(num, sizeof num, "%d", c.running);
+	jbuf_key(b, "runningCount");
+	jbuf_puts(b, num);
+	snprintf(num, sizeof num, "%d", c.pending);
+	jbuf_key(b, "pendingCount");
+	jbuf_puts(b, num);
+	if (json_array_size(revs) > 0) {
+		jbuf_key(b, "currentServiceRevisions");
+		jbuf_json(b, revs);
 	}
 	if (json_array_size(tl) > 0) {
 		jbuf_key(b, "tags");
@@ -570,9 +679,10 @@ service_out_text(struct req *r, const char *cluster,
 	}
 	jbuf_puts(b, "}");
 out:
+	json_decref(c.by);
+	json_decref(revs);
 	json_decref(tl);
 	json_decref(ctl);
-	json_decref(part);
 }
 
 /* ---- checking what a service runs ---- */
@@ -1300,7 +1410,7 @@ op_describe_services(struct req *r)
 		if (service_name_of(r, s, cluster, name, sizeof name) == 0 &&
 		    store_service_text(r->store, &r->part, cluster, name, &t) ==
 		    STORE_OK) {
-			service_out_text(r, cluster, &t, tags, b);
+			service_out_text(r, cluster, name, &t, tags, b);
 			store_text_free(&t);
 			continue;
 		}

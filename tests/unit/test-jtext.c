@@ -199,3 +199,93 @@ TEST(jtext_describe_task_definition_splices_the_stored_document)
 	json_decref(desc);
 	json_decref(reg);
 }
+
+/* A task row of service web, started by deployment `by`. */
+static void
+add_task(const char *id, const char *by, const char *last)
+{
+	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:s}",
+	    "taskArn", id, "taskDefinitionArn",
+	    "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1",
+	    "lastStatus", last, "desiredStatus", "RUNNING", "group",
+	    "service:web", "createdAt", 1.5, "startedBy", by);
+	json_t *spec = json_object();
+	struct part us = { "123456789012", "us-east-1" };
+
+	ASSERT_INT_EQ(store_task_insert(api_store(), &us, "c1", id, doc, spec),
+	    STORE_OK);
+	json_decref(doc);
+	json_decref(spec);
+}
+
+/*
+ * DescribeServices splices the stored Service and writes the counts in: it
+ * must show what UpdateService, which builds the same view from the parsed
+ * document, answered a moment before.
+ */
+TEST(jtext_describe_services_shows_what_the_parsed_view_shows)
+{
+	json_t *out, *upd, *desc, *dep;
+	const char *dep_id;
+	int st = 0;
+
+	unit_store_setup();
+	json_decref(unit_call("CreateCluster", "{\"clusterName\":\"c1\"}", &st));
+	json_decref(unit_call("RegisterTaskDefinition", "{\"family\":\"web\","
+	    "\"containerDefinitions\":[{\"name\":\"app\",\"image\":\"busybox\","
+	    "\"memory\":32,\"environment\":[{\"name\":\"U\",\"value\":"
+	    "\"\\u00e9\\n\\\"\"}]}]}", &st));
+	out = unit_call("CreateService", "{\"cluster\":\"c1\",\"serviceName\":"
+	    "\"web\",\"taskDefinition\":\"web\",\"desiredCount\":3,\"tags\":"
+	    "[{\"key\":\"k\",\"value\":\"\\u00fc\"}]}", &st);
+	ASSERT_INT_EQ(st, 200);
+	dep = json_array_get(json_object_get(json_object_get(out, "service"),
+	    "deployments"), 0);
+	dep_id = json_string_value(json_object_get(dep, "id"));
+	ASSERT_NOT_NULL(dep_id);
+	add_task("t1", dep_id, "RUNNING");
+	add_task("t2", dep_id, "RUNNING");
+	add_task("t3", dep_id, "PENDING");
+	add_task("t4", dep_id, "STOPPED");
+	add_task("t5", "ecs-svc/999", "RUNNING");
+	json_decref(out);
+
+	upd = unit_call("UpdateService", "{\"cluster\":\"c1\",\"service\":"
+	    "\"web\",\"desiredCount\":3}", &st);
+	ASSERT_INT_EQ(st, 200);
+	desc = unit_call("DescribeServices", "{\"cluster\":\"c1\",\"services\":"
+	    "[\"web\",\"nope\"]}", &st);
+	ASSERT_INT_EQ(st, 200);
+	out = json_array_get(json_object_get(desc, "services"), 0);
+	if (!json_equal(out, json_object_get(upd, "service"))) {
+		char *a = json_dumps(out, JSON_SORT_KEYS);
+		char *b = json_dumps(json_object_get(upd, "service"),
+		    JSON_SORT_KEYS);
+
+		UNIT_FAIL("describe %s\n  update   %s", a, b);
+	}
+	ASSERT_INT_EQ(json_integer_value(json_object_get(out, "runningCount")),
+	    3);
+	ASSERT_INT_EQ(json_integer_value(json_object_get(out, "pendingCount")),
+	    1);
+	dep = json_array_get(json_object_get(out, "deployments"), 0);
+	ASSERT_INT_EQ(json_integer_value(json_object_get(dep, "runningCount")),
+	    2);
+	ASSERT_INT_EQ(json_integer_value(json_object_get(dep, "pendingCount")),
+	    1);
+	ASSERT_INT_EQ(json_array_size(json_object_get(out,
+	    "currentServiceRevisions")), 1);
+	ASSERT_NULL(json_object_get(out, "tags"));
+	ASSERT_INT_EQ(json_array_size(json_object_get(desc, "failures")), 1);
+	json_decref(desc);
+
+	desc = unit_call("DescribeServices", "{\"cluster\":\"c1\",\"services\":"
+	    "[\"web\"],\"include\":[\"TAGS\"]}", &st);
+	out = json_array_get(json_object_get(desc, "services"), 0);
+	ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(
+	    json_object_get(out, "tags"), 0), "value")), "\xc3\xbc");
+	json_object_del(out, "tags");
+	ASSERT(json_equal(out, json_object_get(upd, "service")));
+	json_decref(desc);
+	json_decref(upd);
+}
