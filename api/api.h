@@ -166,6 +166,7 @@ void jbuf_add(struct jbuf *, const char *, size_t);
 void jbuf_puts(struct jbuf *, const char *);
 void jbuf_sep(struct jbuf *);
 void jbuf_str(struct jbuf *, const char *);
+void jbuf_strn(struct jbuf *, const char *, size_t);
 void jbuf_key(struct jbuf *, const char *);
 void jbuf_json(struct jbuf *, const json_t *);
 int jbuf_members(struct jbuf *, const char *, size_t, const char *const *);

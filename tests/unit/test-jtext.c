@@ -289,3 +289,51 @@ TEST(jtext_describe_services_shows_what_the_parsed_view_shows)
 	json_decref(desc);
 	json_decref(upd);
 }
+
+/* jbuf_json writes every value exactly as json_dumps(JSON_COMPACT) does. */
+TEST(jtext_json_writes_what_jansson_writes)
+{
+	static const double reals[] = { 0.0, -0.0, 1.0, 1.5, -2.25, 0.1,
+	    1795324472.845, 1e20, 1e21, 1e-5, 1.5e-7, 123456789012345678.0,
+	    5e-324, 1.7976931348623157e308, 3.0e100, -4.5e-300, 1e15, 1e16,
+	    1e17 };
+	json_t *doc = json_object(), *list = json_array(), *v;
+	struct jbuf b = { 0 };
+	char *want;
+
+	for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
+		json_array_append_new(list, json_real(reals[i]));
+	json_array_append_new(list, json_integer(0));
+	json_array_append_new(list, json_integer(-9223372036854775807LL - 1));
+	json_array_append_new(list, json_integer(9223372036854775807LL));
+	json_array_append_new(list, json_stringn("a\0b", 3));
+	json_array_append_new(list, json_string("\"\\/\b\f\n\r\t\x01\x1f"
+	    "caf\xc3\xa9 \xf0\x9f\x98\x80"));
+	json_array_append_new(list, json_true());
+	json_array_append_new(list, json_false());
+	json_array_append_new(list, json_null());
+	json_array_append_new(list, json_object());
+	json_array_append_new(list, json_array());
+	json_object_set_new(doc, "z", list);
+	json_object_set_new(doc, "a\n\"key\"", json_pack("{s:[{}], s:{s:i}}",
+	    "x", "y", "n", 7));
+	json_object_set_new(doc, "", json_string(""));
+	want = json_dumps(doc, JSON_COMPACT);
+	jbuf_json(&b, doc);
+	ASSERT_STR_EQ(b.s, want);
+	v = json_loadb(b.s, b.len, JSON_ALLOW_NUL, NULL);
+	ASSERT(json_equal(v, doc));
+	json_decref(v);
+	free(want);
+	jbuf_free(&b);
+	for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+		v = json_real(reals[i]);
+		want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		jbuf_json(&b, v);
+		ASSERT_STR_EQ(b.s, want);
+		jbuf_free(&b);
+		free(want);
+		json_decref(v);
+	}
+	json_decref(doc);
+}
