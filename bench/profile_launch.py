@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""profile_launch.py - ecsd's own instructions for launching and stopping
+tasks on the real Docker engine, counted, not timed.
+
+Runs ecsd under valgrind's callgrind, then, as the launch phase of run.py
+does: RunTask (10 per call) until N tasks exist, waits until every one is
+RUNNING (dump "launch-N"), StopTask each, waits until every one is STOPPED
+(dump "stop-N"). The counts include the passes, the task chains, the
+events. The wait polls DescribeTasks once a second; what those calls cost
+is counted apart afterwards and taken off. Under callgrind ecsd runs some 50 times slower, so more Docker events
+arrive per pass than at full speed: compare builds with this script, not
+with the timings of run.py.
+
+    python3 bench/profile_launch.py              # 50 tasks
+    python3 bench/profile_launch.py -n 10 --ecsd /path/to/other/ecsd
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.dont_write_bytecode = True      # nothing written into bench/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run  # noqa: E402
+from servers import ROOT, Docker, Server  # noqa: E402
+
+
+def dump(srv, tag, out):
+    """Dumps the counters since the last reset as cg.<tag>; returns Ir."""
+    before = set(os.listdir(out))
+    subprocess.run(["callgrind_control", "-d", tag, str(srv.pid)], check=True,
+                   capture_output=True)
+    time.sleep(0.5)
+    new = sorted(set(os.listdir(out)) - before)
+    path = os.path.join(out, "cg." + tag)
+    if new:
+        os.replace(os.path.join(out, new[-1]), path)
+    p = subprocess.run(["callgrind_annotate", "--threshold=100", "--auto=no",
+                        path], capture_output=True, text=True)
+    for line in p.stdout.splitlines():
+        if "PROGRAM TOTALS" in line:
+            return int(line.split()[0].replace(",", ""))
+    return 0
+
+
+def wait(c, arns, status, calls):
+    """Polls DescribeTasks every second until every task has status."""
+    deadline = time.time() + 900
+    while time.time() < deadline:
+        calls[0] += 1
+        d = c.call("DescribeTasks", {"cluster": "launch", "tasks": arns})
+        if all(t.get("lastStatus") == status for t in d["tasks"]):
+            return
+        if status == "RUNNING" and any(t.get("lastStatus") == "STOPPED"
+                                       for t in d["tasks"]):
+            raise RuntimeError("a task stopped on its way to RUNNING")
+        time.sleep(1)
+    raise RuntimeError("tasks not %s after 900 s" % status)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-n", "--tasks", type=int, default=50)
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench",
+                                                  "callgrind"))
+    ap.add_argument("--ecsd", help="the ecsd binary (default build/ecsd)")
+    args = ap.parse_args()
+    if args.ecsd:
+        os.environ["ECSD_BINARY"] = os.path.abspath(args.ecsd)
+    os.makedirs(args.out, exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="ecsd-profile-launch-")
+    srv = Server("ecsd", workdir)
+    srv.wrapper = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" +
+                   os.path.join(args.out, "cg") + ".%p"]
+    n = args.tasks
+    try:
+        srv.start(timeout=120)
+        run.launch_setup(srv)
+        c = srv.client()
+        time.sleep(1)
+        subprocess.run(["callgrind_control", "-z", str(srv.pid)], check=True,
+                       capture_output=True)
+        arns = []
+        for k in range(0, n, 10):
+            d = c.call("RunTask", {"cluster": "launch", "launchType": "EC2",
+                                   "taskDefinition": "bench-launch",
+                                   "count": min(10, n - k)})
+            arns += [t["taskArn"] for t in d["tasks"]]
+        polls = [0]
+        wait(c, arns, "RUNNING", polls)
+        launch = dump(srv, "launch-%d" % n, args.out)
+        subprocess.run(["callgrind_control", "-z", str(srv.pid)], check=True,
+                       capture_output=True)
+        t0 = time.time()
+        for a in arns:
+            c.call("StopTask", {"cluster": "launch", "task": a,
+                                "reason": "bench"})
+        api_stop = time.time() - t0
+        stop_polls = [0]
+        wait(c, arns, "STOPPED", stop_polls)
+        stop = dump(srv, "stop-%d" % n, args.out)
+        time.sleep(2)
+        subprocess.run(["callgrind_control", "-z", str(srv.pid)], check=True,
+                       capture_output=True)
+        for _ in range(5):
+            c.call("DescribeTasks", {"cluster": "launch", "tasks": arns})
+        poll = dump(srv, "describe-%d" % n, args.out) / 5
+        c.close()
+        print("launch of %d tasks: %.0f M instructions (%d DescribeTasks "
+              "polls of %.1f M taken off)" % (n, (launch - polls[0] * poll)
+                                               / 1e6, polls[0], poll / 1e6))
+        print("stop of %d tasks:   %.0f M instructions (%d polls taken off; "
+              "the %d StopTask calls took %.2f s under callgrind)" % (
+                  n, (stop - stop_polls[0] * poll) / 1e6, stop_polls[0], n,
+                  api_stop))
+    finally:
+        if srv.proc is not None:
+            run.ecsd_reset(srv, Docker())
+        srv.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
