@@ -104,10 +104,22 @@ typedef int (*op_fn)(struct req *);
 
 #define OP_WRITE 0x1   /* changes state: runs in a write transaction */
 
+/*
+ * What a successful write asks of the scheduler (dispatch.c kicks it). The
+ * default is a full pass, so a write that declares nothing is never missed.
+ */
+enum op_kick {
+	KICK_ALL = 0,             /* anything may have changed: a full pass */
+	KICK_NONE,                /* nothing the scheduler acts on changed */
+	KICK_TASKS,               /* the answer's tasks (tasks[], task) */
+	KICK_SERVICE              /* the answer's service (service, taskSet) */
+};
+
 struct op {
 	const char *name;         /* botocore operation name */
 	op_fn fn;                 /* NULL: answered with UnsupportedFeatureException */
 	unsigned flags;
+	enum op_kick kick;        /* OP_WRITE rows: what the scheduler is told */
 	const char *help;         /* one line for the coverage document */
 };
 
@@ -139,7 +151,8 @@ struct api_request {
 	size_t len;
 };
 #define API_MAX_HEADERS 128       /* header lines a request may carry */
-void api_init(struct store *, const struct config *, void (*)(void *), void *);
+void api_init(struct store *, const struct config *,
+    void (*)(void *, json_t *), void *);
 void api_handle(const char *target, const char *authorization,
     const char *body, size_t len, struct api_response *);
 void api_handle_request(const struct api_request *, struct api_response *);

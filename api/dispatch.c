@@ -33,7 +33,8 @@
 
 static struct {
 	struct store *store;
-	void (*kick)(void *);     /* tells the scheduler desired state changed */
+	void (*kick)(void *, json_t *); /* tells the scheduler what changed:
+	                             task and service ARNs, NULL for anything */
 	void *kick_arg;
 	const struct config *cfg;
 } api;
@@ -49,8 +50,8 @@ static const struct {
 };
 
 void
-api_init(struct store *store, const struct config *cfg, void (*kick)(void *),
-    void *kick_arg)
+api_init(struct store *store, const struct config *cfg,
+    void (*kick)(void *, json_t *), void *kick_arg)
 {
 	api.store = store;
 	api.cfg = cfg;
@@ -243,6 +244,51 @@ check_output(struct req *r)
 }
 
 static void
+arn_add(json_t *arns, json_t *obj, const char *key)
+{
+	json_t *arn = json_object_get(obj, key);
+
+	if (json_is_string(arn))
+		json_array_append(arns, arn);
+}
+
+/*
+ * After a successful write, tells the scheduler what the row's .kick says
+ * changed: the ARNs in the answer, or NULL (a full pass) when the answer
+ * names none where it should. An empty list (RunTask that placed nothing)
+ * needs no pass.
+ */
+static void
+kick(struct req *r)
+{
+	json_t *arns = json_array(), *v, *tasks = json_object_get(r->out,
+	    "tasks");
+	size_t i;
+
+	if (r->op->kick == KICK_NONE) {
+		json_decref(arns);
+		return;
+	}
+	if (r->op->kick == KICK_TASKS && json_is_array(tasks)) {
+		json_array_foreach(tasks, i, v)
+			arn_add(arns, v, "taskArn");
+	} else if (r->op->kick == KICK_TASKS) {
+		arn_add(arns, json_object_get(r->out, "task"), "taskArn");
+	} else if (r->op->kick == KICK_SERVICE) {
+		arn_add(arns, json_object_get(r->out, "service"), "serviceArn");
+		arn_add(arns, json_object_get(r->out, "taskSet"), "serviceArn");
+	}
+	if (json_array_size(arns) == 0 && !(r->op->kick == KICK_TASKS &&
+	    json_is_array(tasks))) {
+		json_decref(arns);
+		arns = NULL;
+	}
+	if (arns == NULL || json_array_size(arns) > 0)
+		api.kick(api.kick_arg, arns);
+	json_decref(arns);
+}
+
+static void
 run_op(struct req *r)
 {
 	const struct op *op = r->op;
@@ -278,7 +324,7 @@ run_op(struct req *r)
 		return;
 	}
 	if (write && api.kick != NULL)
-		api.kick(api.kick_arg);
+		kick(r);
 	if (api.cfg != NULL && api.cfg->check_output)
 		check_output(r);
 }

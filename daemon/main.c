@@ -156,7 +156,7 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		goto out_loop;
 	}
-	api_init(d.store, &d.cfg, sched_kick, d.sched);
+	api_init(d.store, &d.cfg, sched_kick_arns, d.sched);
 	admin_on_reset(sched_reset, d.sched);
 	d.http = http_start(&d.loop, &d.cfg, &err);
 	if (d.http == NULL) {

@@ -1,11 +1,21 @@
 /*
  * sched.c - the reconcile loop on libuv.
  *
- * A pass reads every unsettled task from the store and gives each that has
- * work a chain of Docker calls (task.c). Passes run at once after a kick
- * (every API write kicks; kicks coalesce into one pass), after every Docker
- * event of ours, and on a timer as the safety net. Every pass is idempotent
- * and cheap when nothing changed.
+ * A full pass reconciles every live service (services.c), then reads every
+ * unsettled task from the store and gives each that has work a chain of
+ * Docker calls (task.c). It runs on a timer as the safety net, when the
+ * engine (re)connects, and after a resync changed something.
+ *
+ * A kick names what changed, and the pass it asks for does only that work:
+ * an API write that changed tasks or services (api/ops.c says which do)
+ * names their ARNs; a Docker event names its task. A targeted pass
+ * reconciles the named services and the services of the named tasks, then
+ * advances the named tasks and the tasks those services started or
+ * stopped. Writes that change nothing the scheduler acts on (task
+ * definitions, tags, settings) do not kick at all; a write that may change
+ * anything (container instances, attributes, capacity) asks for a full
+ * pass. Kicks in one loop turn coalesce into one pass. Every pass is
+ * idempotent.
  *
  * Observed state comes from Docker's event stream (filtered to containers
  * labelled with this store's owner id). When the stream (re)connects, and
@@ -23,31 +33,25 @@
 
 #define RESYNC_EVERY 6            /* ticks between periodic resyncs */
 
-/* ---- the pass -------------------------------------------------------- */
+/* ---- passes ---------------------------------------------------------- */
 
 struct collected {
 	struct task_row *rows;
 	size_t n, cap;
 };
 
+/* Takes the row the store hands out (the store then frees nothing). */
 static void
 collect_cb(void *arg, struct task_row *row)
 {
 	struct collected *c = arg;
-	struct task_row *r;
 
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 32;
 		c->rows = xrealloc(c->rows, c->cap * sizeof *c->rows);
 	}
-	r = &c->rows[c->n++];
-	r->account = xstrdup(row->account);
-	r->region = xstrdup(row->region);
-	r->cluster = xstrdup(row->cluster);
-	r->id = xstrdup(row->id);
-	r->arn = xstrdup(row->arn);
-	r->doc = json_incref(row->doc);
-	r->spec = json_incref(row->spec);
+	c->rows[c->n++] = *row;
+	memset(row, 0, sizeof *row);
 }
 
 static void
@@ -70,13 +74,12 @@ unsettled(struct sched *s, struct collected *c)
 	return 0;
 }
 
+/* Every live service, then every unsettled task: the safety net. */
 static void
-pass(struct sched *s)
+full_pass(struct sched *s)
 {
 	struct collected c;
 
-	if (s->closing)
-		return;
 	s->passes++;
 	services_pass(s);
 	if (unsettled(s, &c) != 0)
@@ -86,43 +89,179 @@ pass(struct sched *s)
 	collected_free(&c);
 }
 
+/* One task by its ARN: a chain if it has work and none runs yet. */
+static void
+advance_arn(struct sched *s, const char *arn)
+{
+	char account[16], region[32], cluster[256], id[64];
+	struct part p = { account, region };
+	struct task_row row;
+	int rc;
+
+	if (task_find(s, arn) != NULL || task_arn_parse(arn, account, region,
+	    cluster, id) != 0 || store_begin(s->store, 0) != 0)
+		return;
+	rc = store_task_read(s->store, &p, cluster, id, STORE_TASK_SPEC, &row);
+	store_commit(s->store);
+	if (rc == STORE_OK)
+		task_advance(s, &row);
+	store_task_row_free(&row);
+}
+
+/*
+ * A pass over what the kicks named. A named task's service is reconciled
+ * with the named services (the full pass would have seen it too: a task
+ * that stopped wants a replacement, one that runs counts); then the named
+ * tasks, and those the services started or stopped, are advanced.
+ */
+static void
+targeted_pass(struct sched *s, json_t *tasks, json_t *services)
+{
+	json_t *touched = json_object(), *v;
+	const char *arn;
+
+	s->targeted++;
+	json_object_foreach(tasks, arn, v) {
+		char account[16], region[32], cluster[256], id[64];
+		struct part p = { account, region };
+		struct task_row row;
+		char *sarn;
+
+		json_object_set_new(touched, arn, json_true());
+		if (task_arn_parse(arn, account, region, cluster, id) != 0 ||
+		    store_begin(s->store, 0) != 0)
+			continue;
+		if (store_task_read(s->store, &p, cluster, id, STORE_TASK_KEYS,
+		    &row) == STORE_OK && row.service != NULL) {
+			sarn = services_arn(&p, cluster, row.service);
+			json_object_set_new(services, sarn, json_true());
+			free(sarn);
+		}
+		store_commit(s->store);
+		store_task_row_free(&row);
+	}
+	json_object_foreach(services, arn, v)
+		services_reconcile_arn(s, arn, touched);
+	json_object_foreach(touched, arn, v)
+		advance_arn(s, arn);
+	json_decref(touched);
+}
+
 static void
 kick_cb(uv_timer_t *timer)
 {
-	pass(timer->data);
+	struct sched *s = timer->data;
+	json_t *tasks = s->kick_tasks, *services = s->kick_services;
+	int all = s->kick_all;
+
+	/* Kicks during the pass are for the next one. */
+	s->kick_tasks = json_object();
+	s->kick_services = json_object();
+	s->kick_all = 0;
+	if (!s->closing && all)
+		full_pass(s);
+	else if (!s->closing)
+		targeted_pass(s, tasks, services);
+	json_decref(tasks);
+	json_decref(services);
 }
 
-/* Asks for a pass soon; many kicks in one loop turn make one pass. */
+/* Runs the kicked pass within ms, unless it is due sooner. */
+static void
+arm(struct sched *s, unsigned ms)
+{
+	if (uv_is_active((uv_handle_t *)&s->kick_timer) &&
+	    uv_timer_get_due_in(&s->kick_timer) <= ms)
+		return;
+	uv_timer_start(&s->kick_timer, kick_cb, ms, 0);
+}
+
+static void
+want(json_t **set, const char *arn)
+{
+	if (*set == NULL)
+		*set = json_object();
+	json_object_set_new(*set, arn, json_true());
+}
+
+/* Asks for a full pass soon; many kicks in one loop turn make one pass. */
 void
 sched_kick(void *arg)
 {
 	struct sched *s = arg;
 
-	if (s == NULL || s->closing || (uv_is_active((uv_handle_t *)
-	    &s->kick_timer) && uv_timer_get_due_in(&s->kick_timer) == 0))
+	if (s == NULL || s->closing)
 		return;
-	uv_timer_start(&s->kick_timer, kick_cb, 0, 0);
+	s->kick_all = 1;
+	arm(s, 0);
 }
 
-/* Asks for a pass within ms unless one is due sooner (services in motion). */
+/* Asks for a pass soon that advances this task (and reconciles its
+ * service); kicks in one loop turn make one pass. */
 void
-sched_kick_after(struct sched *s, unsigned ms)
+sched_kick_task(struct sched *s, const char *arn)
 {
-	if (s == NULL || s->closing || (uv_is_active((uv_handle_t *)
-	    &s->kick_timer) && uv_timer_get_due_in(&s->kick_timer) <= ms))
+	if (s == NULL || s->closing || arn == NULL)
 		return;
-	uv_timer_start(&s->kick_timer, kick_cb, ms, 0);
+	want(&s->kick_tasks, arn);
+	arm(s, 0);
+}
+
+/* Asks for a pass within ms that reconciles this service (and advances
+ * the tasks it starts or stops); a pass that comes sooner does it then. */
+void
+sched_kick_service(struct sched *s, const char *arn, unsigned ms)
+{
+	if (s == NULL || s->closing || arn == NULL)
+		return;
+	want(&s->kick_services, arn);
+	arm(s, ms);
+}
+
+/* The ARN's resource part ("task/c/id"), or "" when it has none. */
+static const char *
+arn_resource(const char *arn)
+{
+	const char *p = arn;
+
+	for (int colons = 0; p != NULL && colons < 5; colons++) {
+		p = strchr(p, ':');
+		if (p != NULL)
+			p++;
+	}
+	return p != NULL ? p : "";
+}
+
+/*
+ * The api's kick after a write (api_init): arns names the tasks and
+ * services the write changed; NULL, or an ARN of any other kind, asks for
+ * a full pass.
+ */
+void
+sched_kick_arns(void *arg, json_t *arns)
+{
+	struct sched *s = arg;
+	json_t *v;
+	size_t i;
+
+	if (arns == NULL) {
+		sched_kick(s);
+		return;
+	}
+	json_array_foreach(arns, i, v) {
+		const char *arn = json_string_value(v);
+		const char *res = arn_resource(arn);
+
+		if (strncmp(res, "task/", 5) == 0)
+			sched_kick_task(s, arn);
+		else if (strncmp(res, "service/", 8) == 0)
+			sched_kick_service(s, arn, 0);
+		else
+			sched_kick(s);
+	}
 }
 
 /* ---- resync ---------------------------------------------------------- */
-
-static int
-parse_task_arn(const char *arn, char *account, char *region, char *cluster,
-    char *id)
-{
-	return arn != NULL && sscanf(arn, "arn:aws:ecs:%31[^:]:%15[^:]:task/"
-	    "%255[^/]/%63s", region, account, cluster, id) == 4 ? 0 : -1;
-}
 
 /* "Exited (137) 3 seconds ago" -> 137; -1 when it does not say. */
 static int
@@ -169,7 +308,7 @@ resync_one(struct sched *s, json_t *c)
 	struct task_row row;
 	int rc, changed = 0, running = state && strcmp(state, "running") == 0;
 
-	if (id == NULL || parse_task_arn(arn, account, region, cluster, tid) != 0) {
+	if (id == NULL || task_arn_parse(arn, account, region, cluster, tid) != 0) {
 		if (id != NULL)
 			remove_container(s, id, "no task label");
 		return 0;
@@ -329,8 +468,10 @@ event_cb(void *arg, const struct docker_event *ev)
 		s->engine_up = 0;
 		break;
 	case DOCKER_EVENT_CONTAINER:
+		/* What an event changes belongs to its task (and the task's
+		 * service): a targeted pass, not a full one. */
 		if (task_event(s, ev))
-			sched_kick(s);
+			sched_kick_task(s, docker_event_label(ev, LABEL_TASK_ARN));
 		break;
 	default:
 		break;
@@ -359,7 +500,13 @@ tick_cb(uv_timer_t *timer)
 	if (++s->ticks % RESYNC_EVERY == 0 && s->engine_up)
 		resync(s);
 	expire(s);
-	pass(s);
+	if (s->closing)
+		return;
+	/* The full pass does whatever kicked passes were asked for. */
+	s->kick_all = 0;
+	json_object_clear(s->kick_tasks);
+	json_object_clear(s->kick_services);
+	full_pass(s);
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -430,8 +577,12 @@ sched_new(uv_loop_t *loop, struct store *store, struct docker *docker,
 	s->docker = docker;
 	s->cfg = cfg;
 	s->oom = json_object();
+	s->kick_tasks = json_object();
+	s->kick_services = json_object();
 	if (load_owner(s, err) != 0 || load_secrets(s, err) != 0) {
 		json_decref(s->oom);
+		json_decref(s->kick_tasks);
+		json_decref(s->kick_services);
 		free(s);
 		return NULL;
 	}
@@ -464,6 +615,8 @@ sched_reset(void *arg)
 	struct sched *s = arg;
 
 	s->resync_busy = 0;
+	json_object_clear(s->kick_tasks);     /* what they named is gone */
+	json_object_clear(s->kick_services);
 	if (s->engine_up)
 		resync(s);
 }
@@ -477,6 +630,8 @@ closed_cb(uv_handle_t *h)
 		return;
 	json_decref(s->oom);
 	json_decref(s->secrets);
+	json_decref(s->kick_tasks);
+	json_decref(s->kick_services);
 	if (s->closed_cb != NULL)
 		s->closed_cb(s->closed_arg);
 	free(s);

@@ -45,11 +45,15 @@ struct sched {
 	json_t *secrets;          /* --secrets-file, or NULL */
 	uv_timer_t kick_timer;    /* coalesces kicks into one pass */
 	uv_timer_t tick_timer;    /* the periodic safety-net pass */
+	int kick_all;             /* the next kicked pass is a full one */
+	json_t *kick_tasks;       /* task ARNs it advances (object of true) */
+	json_t *kick_services;    /* service ARNs it reconciles (the same) */
 	int pause_ready;          /* 1 the pause image is there, 0 not yet */
 	int pause_busy;           /* checking or importing it */
 	int resync_busy;          /* a container list is in flight */
 	int engine_up;            /* the event stream is connected */
-	unsigned passes;          /* how many passes ran */
+	unsigned passes;          /* how many full passes ran */
+	unsigned targeted;        /* how many targeted passes ran */
 	unsigned ticks;           /* how many periodic timer runs */
 	json_t *oom;              /* Docker ids that were OOM-killed */
 	struct trun *runs;        /* tasks with a chain in flight */
@@ -64,7 +68,9 @@ struct sched {
 struct sched *sched_new(uv_loop_t *, struct store *, struct docker *,
     const struct config *, char **);
 void sched_kick(void *);
-void sched_kick_after(struct sched *, unsigned);
+void sched_kick_arns(void *, json_t *);
+void sched_kick_task(struct sched *, const char *);
+void sched_kick_service(struct sched *, const char *, unsigned);
 void sched_reset(void *);
 const char *sched_owner(const struct sched *);
 void sched_close(struct sched *, void (*)(void *), void *);
@@ -72,6 +78,7 @@ void sched_close(struct sched *, void (*)(void *), void *);
 /* task.c */
 struct trun *task_find(struct sched *, const char *);
 void task_advance(struct sched *, struct task_row *);
+int task_arn_parse(const char *, char *, char *, char *, char *);
 void task_free(struct trun *);
 int task_event(struct sched *, const struct docker_event *);
 int task_observe(struct sched *, struct task_row *, const char *,
@@ -102,6 +109,8 @@ struct rollout_plan {
 void services_plan(const struct rollout *, struct rollout_plan *);
 int services_backoff_seconds(int);
 void services_pass(struct sched *);
+void services_reconcile_arn(struct sched *, const char *, json_t *);
+char *services_arn(const struct part *, const char *, const char *);
 
 /* pause_image.c */
 unsigned char *pause_image_tar(size_t *);

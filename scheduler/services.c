@@ -30,8 +30,10 @@
  *
  * Services with the EXTERNAL deployment controller are handed to the task
  * sets part (task_sets_reconcile). While tasks are on their way up or down
- * the pass asks for another in a second (sched_kick_after), because a task
- * reaching RUNNING or STOPPED does not always come with a Docker event.
+ * the service asks to be reconciled again in a second (sched_kick_service),
+ * because a task reaching RUNNING or STOPPED does not always come with a
+ * Docker event. A full pass (services_pass) reconciles every live service;
+ * a targeted one (services_reconcile_arn) only those a kick named.
  */
 #include <math.h>
 #include <stdio.h>
@@ -126,6 +128,9 @@ struct spass {
 	struct stask *t;
 	size_t n, cap;
 	json_t *started;          /* task ids started in this pass */
+	json_t *touched;          /* targeted pass: ARNs of the tasks started
+	                             or stopped, for it to advance; or NULL */
+	json_t *checks;           /* taskDefinitionArn -> has a health check */
 	int flux;                 /* tasks in motion: poll again soon */
 	int again;                /* the document changed shape: pass again */
 };
@@ -196,6 +201,26 @@ has_health_check(json_t *spec)
 	return 0;
 }
 
+/*
+ * Whether the task's essential containers have a health check. That
+ * follows from its task definition alone, so the spec (the whole
+ * definition) is parsed once per definition and pass, not per task.
+ */
+static int
+health_checked(struct spass *sp, struct task_row *row)
+{
+	const char *def = str(row->doc, "taskDefinitionArn");
+	json_t *known = def != NULL ? json_object_get(sp->checks, def) : NULL;
+	int checked;
+
+	if (known != NULL)
+		return json_is_true(known);
+	checked = has_health_check(store_task_row_spec(row));
+	if (def != NULL)
+		json_object_set_new(sp->checks, def, json_boolean(checked));
+	return checked;
+}
+
 static void
 collect_cb(void *arg, struct task_row *row, double stopped_at)
 {
@@ -216,14 +241,13 @@ collect_cb(void *arg, struct task_row *row, double stopped_at)
 	t->row.id = xstrdup(row->id);
 	t->row.arn = xstrdup(row->arn);
 	t->row.doc = json_incref(row->doc);
-	t->row.spec = json_incref(row->spec);
 	t->dep = str(doc, "startedBy");
 	t->stopped_at = stopped_at;
 	t->live = !same(last, "STOPPED");
 	t->up = t->live && same(str(doc, "desiredStatus"), "RUNNING");
 	t->running = t->up && same(last, "RUNNING");
 	if (t->running) {
-		int checked = has_health_check(row->spec);
+		int checked = health_checked(sp, row);
 		const char *h = str(doc, "healthStatus");
 
 		t->healthy = !checked || same(h, "HEALTHY");
@@ -238,6 +262,7 @@ spass_free(struct spass *sp)
 		store_task_row_free(&sp->t[i].row);
 	free(sp->t);
 	json_decref(sp->started);
+	json_decref(sp->checks);
 }
 
 /* An event, unless the same problem was told less than PROBLEM_REPEAT ago. */
@@ -406,6 +431,8 @@ stop_task(struct spass *sp, struct stask *t, const char *reason)
 	    1));
 	t->stop = 1;
 	t->up = t->running = t->healthy = t->unhealthy = 0;
+	if (sp->touched != NULL)
+		json_object_set_new(sp->touched, t->row.arn, json_true());
 	return store_task_save(sp->s->store, &sp->part, t->row.cluster,
 	    t->row.id, doc) == STORE_ERR ? -1 : 0;
 }
@@ -636,6 +663,8 @@ start_tasks(struct spass *sp, json_t *dep, int n)
 
 				json_array_append_new(sp->started,
 				    json_string(task_id_of(arn)));
+				if (sp->touched != NULL && arn != NULL)
+					json_object_set_new(sp->touched, arn, json_true());
 				if (json_is_true(json_object_get(sp->svc,
 				    "enableECSManagedTags")) && managed_tags(sp, arn) != 0)
 					fail = 1;
@@ -1065,10 +1094,21 @@ reconcile_task_sets(struct spass *sp, int *changed)
 	return rc;
 }
 
-/* One service, one transaction. 1 when it wants another pass soon. */
+static void
+live_cb(void *arg, struct task_row *row, double stopped_at)
+{
+	(void)stopped_at;
+	json_object_set_new(arg, row->arn, json_true());
+}
+
+/*
+ * One service, one transaction. 1 when it wants another pass soon. With
+ * touched (a targeted pass), the ARNs of the tasks it started or stopped
+ * are added there for the pass to advance.
+ */
 static int
 reconcile(struct sched *s, const struct part *p, const char *cluster,
-    const char *name)
+    const char *name, json_t *touched)
 {
 	struct service_row row;
 	struct spass sp;
@@ -1094,6 +1134,8 @@ reconcile(struct sched *s, const struct part *p, const char *cluster,
 	sp.cluster = row.cluster;
 	sp.now = now_epoch();
 	sp.started = json_array();
+	sp.checks = json_object();
+	sp.touched = touched;
 	before = json_deep_copy(row.doc);
 	state_before = json_deep_copy(row.state);
 	if (store_service_tasks(s->store, p, cluster, name,
@@ -1104,6 +1146,11 @@ reconcile(struct sched *s, const struct part *p, const char *cluster,
 		int live = 0;
 
 		if (reconcile_task_sets(&sp, &changed) != 0)
+			goto out;
+		/* The task sets part does not say which tasks it started or
+		 * stopped: the pass advances every live one. */
+		if (touched != NULL && store_service_tasks(s->store, p, cluster,
+		    name, 1e18, live_cb, touched) != STORE_OK)
 			goto out;
 		for (size_t i = 0; i < sp.n; i++)
 			live += sp.t[i].live;
@@ -1182,16 +1229,54 @@ expire(struct sched *s, double now)
 		log_debug("sched: forgot %d INACTIVE services past retention", n);
 }
 
+/* arn:aws:ecs:<region>:<account>:service/<cluster>/<name> (heap). */
+char *
+services_arn(const struct part *p, const char *cluster, const char *name)
+{
+	char *arn;
+
+	xasprintf(&arn, "arn:aws:ecs:%s:%s:service/%s/%s", p->region,
+	    p->account, cluster, name);
+	return arn;
+}
+
+/* One service again within FLUX_POLL_MS, by itself (a targeted pass). */
+static void
+poll_again(struct sched *s, const struct part *p, const char *cluster,
+    const char *name)
+{
+	char *arn = services_arn(p, cluster, name);
+
+	sched_kick_service(s, arn, FLUX_POLL_MS);
+	free(arn);
+}
+
 /*
- * Called at the start of every pass: each ACTIVE or DRAINING service gets
- * its reconcile, before the task chains look at the tasks it started or
- * stopped.
+ * A targeted pass: the service an ARN names, if it is ACTIVE or DRAINING;
+ * the ARNs of the tasks it starts or stops go into touched.
+ */
+void
+services_reconcile_arn(struct sched *s, const char *arn, json_t *touched)
+{
+	char account[16], region[32], cluster[256], name[256];
+	struct part p = { account, region };
+
+	if (arn == NULL || sscanf(arn, "arn:aws:ecs:%31[^:]:%15[^:]:service/"
+	    "%255[^/]/%255s", region, account, cluster, name) != 4)
+		return;
+	if (reconcile(s, &p, cluster, name, touched))
+		poll_again(s, &p, cluster, name);
+}
+
+/*
+ * Called at the start of every full pass: each ACTIVE or DRAINING service
+ * gets its reconcile, before the task chains look at the tasks it started
+ * or stopped. A service in motion is polled again by itself.
  */
 void
 services_pass(struct sched *s)
 {
 	struct svc_keys ks;
-	int again = 0;
 
 	memset(&ks, 0, sizeof ks);
 	expire(s, now_epoch());
@@ -1202,13 +1287,12 @@ services_pass(struct sched *s)
 	for (size_t i = 0; i < ks.n; i++) {
 		struct part p = { ks.k[i].account, ks.k[i].region };
 
-		again |= reconcile(s, &p, ks.k[i].cluster, ks.k[i].name);
+		if (reconcile(s, &p, ks.k[i].cluster, ks.k[i].name, NULL))
+			poll_again(s, &p, ks.k[i].cluster, ks.k[i].name);
 		free(ks.k[i].account);
 		free(ks.k[i].region);
 		free(ks.k[i].cluster);
 		free(ks.k[i].name);
 	}
 	free(ks.k);
-	if (again)
-		sched_kick_after(s, FLUX_POLL_MS);
 }

@@ -123,15 +123,17 @@ task_health(json_t *doc, json_t *spec)
 /* ---- the store ----------------------------------------------------- */
 
 typedef int (*mutate_fn)(json_t *doc, void *arg);
+typedef int (*mutate_row_fn)(struct task_row *row, void *arg);
 
 /*
- * Loads the task, lets fn change its document (fn returns 1 when it did),
- * saves it with version + 1, all in one transaction. STORE_NOTFOUND when
- * the task is gone (an admin reset, or expiry).
+ * Loads the task (what says how much of it), lets fn change its document
+ * (fn returns 1 when it did), saves it with version + 1, all in one
+ * transaction. STORE_NOTFOUND when the task is gone (an admin reset, or
+ * expiry).
  */
 static int
-mutate(struct sched *s, const struct part *p, const char *cluster,
-    const char *id, mutate_fn fn, void *arg)
+mutate_row(struct sched *s, const struct part *p, const char *cluster,
+    const char *id, enum store_task_what what, mutate_row_fn fn, void *arg)
 {
 	struct task_row row;
 	int rc;
@@ -141,8 +143,8 @@ mutate(struct sched *s, const struct part *p, const char *cluster,
 		log_error("sched: cannot begin: %s", store_errmsg(s->store));
 		return STORE_ERR;
 	}
-	rc = store_task_get(s->store, p, cluster, id, &row);
-	if (rc == STORE_OK && fn(row.doc, arg)) {
+	rc = store_task_read(s->store, p, cluster, id, what, &row);
+	if (rc == STORE_OK && fn(&row, arg)) {
 		json_object_set_new(row.doc, "version", json_integer(
 		    json_integer_value(json_object_get(row.doc, "version")) + 1));
 		rc = store_task_save(s->store, p, cluster, id, row.doc);
@@ -155,6 +157,29 @@ mutate(struct sched *s, const struct part *p, const char *cluster,
 		store_rollback(s->store);
 	store_task_row_free(&row);
 	return rc;
+}
+
+struct doc_change {
+	mutate_fn fn;
+	void *arg;
+};
+
+static int
+doc_change(struct task_row *row, void *arg)
+{
+	struct doc_change *c = arg;
+
+	return c->fn(row->doc, c->arg);
+}
+
+/* mutate_row for a change of the document alone: the spec is not read. */
+static int
+mutate(struct sched *s, const struct part *p, const char *cluster,
+    const char *id, mutate_fn fn, void *arg)
+{
+	struct doc_change c = { fn, arg };
+
+	return mutate_row(s, p, cluster, id, STORE_TASK_DOC, doc_change, &c);
 }
 
 /* A failed write (disk full, read-only store) ends the chain at its next
@@ -180,8 +205,8 @@ trun_doc(struct trun *t)
 	memset(&row, 0, sizeof row);
 	if (store_begin(t->s->store, 0) != 0)
 		return NULL;
-	if (store_task_get(t->s->store, &t->part, t->cluster, t->id, &row) ==
-	    STORE_OK)
+	if (store_task_read(t->s->store, &t->part, t->cluster, t->id,
+	    STORE_TASK_DOC, &row) == STORE_OK)
 		doc = json_incref(row.doc);
 	store_commit(t->s->store);
 	store_task_row_free(&row);
@@ -1180,7 +1205,7 @@ task_advance(struct sched *s, struct task_row *row)
 	t->cluster = xstrdup(row->cluster);
 	t->id = xstrdup(row->id);
 	t->arn = xstrdup(row->arn);
-	t->spec = json_incref(row->spec);
+	t->spec = json_incref(store_task_row_spec(row)); /* kept while it runs */
 	t->next = s->runs;
 	s->runs = t;
 	chain_next(t);
@@ -1188,8 +1213,8 @@ task_advance(struct sched *s, struct task_row *row)
 
 /* ---- Docker events and resync --------------------------------------- */
 
-static int
-parse_task_arn(const char *arn, char *account, char *region, char *cluster,
+int
+task_arn_parse(const char *arn, char *account, char *region, char *cluster,
     char *id)
 {
 	/* arn:aws:ecs:<region>:<account>:task/<cluster>/<id> */
@@ -1200,6 +1225,7 @@ parse_task_arn(const char *arn, char *account, char *region, char *cluster,
 struct evapply {
 	const struct docker_event *ev;
 	const char *container;    /* ECS container name */
+	json_t *spec;             /* its chain's spec, or NULL: the row's */
 	int oom;
 	int essential_exit;       /* out: an essential container exited */
 };
@@ -1276,14 +1302,32 @@ stop_on_essential_exit(json_t *doc, void *arg)
 	return 0;
 }
 
+/* The whole of an event in one transaction: the container's new state,
+ * then what it means for the task (an essential exit, its health). */
 static int
-refresh_health(json_t *doc, void *arg)
+apply_event_row(struct task_row *row, void *arg)
 {
-	task_health(doc, arg);
-	return 1;
+	struct evapply *a = arg;
+	enum docker_action act = a->ev->action;
+	struct essential_exit e;
+	int changed = apply_event(row->doc, a);
+
+	e.spec = a->spec;
+	e.container = a->container;
+	if (e.spec == NULL && (act == DOCKER_ACTION_DIE || act ==
+	    DOCKER_ACTION_DESTROY || act == DOCKER_ACTION_HEALTH))
+		e.spec = store_task_row_spec(row);
+	if (act == DOCKER_ACTION_DIE || act == DOCKER_ACTION_DESTROY)
+		changed |= stop_on_essential_exit(row->doc, &e);
+	if (act == DOCKER_ACTION_HEALTH) {
+		task_health(row->doc, e.spec);
+		changed = 1;
+	}
+	return changed;
 }
 
-/* Applies a container event of one of our tasks; 1 when something changed. */
+/* Applies a container event of one of our tasks; 1 when the task is ours
+ * and still there (the caller kicks it). */
 int
 task_event(struct sched *s, const struct docker_event *ev)
 {
@@ -1292,11 +1336,9 @@ task_event(struct sched *s, const struct docker_event *ev)
 	const char *name = docker_event_label(ev, LABEL_CONTAINER);
 	struct part p = { account, region };
 	struct evapply a = { .ev = ev, .container = name };
-	struct task_row row;
-	struct essential_exit e;
-	int rc;
+	struct trun *t;
 
-	if (parse_task_arn(arn, account, region, cluster, id) != 0 ||
+	if (task_arn_parse(arn, account, region, cluster, id) != 0 ||
 	    name == NULL || strcmp(name, PAUSE_NAME) == 0)
 		return 0;
 	if (ev->action == DOCKER_ACTION_OOM) {
@@ -1307,25 +1349,10 @@ task_event(struct sched *s, const struct docker_event *ev)
 	if (ev->action == DOCKER_ACTION_DIE || ev->action ==
 	    DOCKER_ACTION_DESTROY)
 		json_object_del(s->oom, ev->id);
-	rc = mutate(s, &p, cluster, id, apply_event, &a);
-	if (rc != STORE_OK)
-		return 0;
-	memset(&row, 0, sizeof row);
-	if (store_begin(s->store, 0) == 0) {
-		store_task_get(s->store, &p, cluster, id, &row);
-		store_commit(s->store);
-	}
-	if (row.spec != NULL) {
-		e.spec = row.spec;
-		e.container = name;
-		if (ev->action == DOCKER_ACTION_DIE ||
-		    ev->action == DOCKER_ACTION_DESTROY)
-			mutate(s, &p, cluster, id, stop_on_essential_exit, &e);
-		if (ev->action == DOCKER_ACTION_HEALTH)
-			mutate(s, &p, cluster, id, refresh_health, row.spec);
-	}
-	store_task_row_free(&row);
-	return 1;
+	t = task_find(s, arn);
+	a.spec = t != NULL ? t->spec : NULL;   /* else read with the row */
+	return mutate_row(s, &p, cluster, id, STORE_TASK_SPEC, apply_event_row,
+	    &a) == STORE_OK;
 }
 
 struct observed {
@@ -1411,7 +1438,7 @@ task_observe(struct sched *s, struct task_row *row, const char *name,
 	if (mutate(s, &p, row->cluster, row->id, apply_observed, &o) !=
 	    STORE_OK)
 		return 0;
-	after_observe(s, &p, row->cluster, row->id, row->spec);
+	after_observe(s, &p, row->cluster, row->id, store_task_row_spec(row));
 	return 1;
 }
 
@@ -1442,6 +1469,6 @@ task_check_vanished(struct sched *s, struct task_row *row, json_t *seen)
 	log_warn("sched: task %s lost containers (removed outside ecsd or with "
 	    "the engine)", row->id);
 	mutate(s, &p, row->cluster, row->id, apply_vanished, &o);
-	after_observe(s, &p, row->cluster, row->id, row->spec);
+	after_observe(s, &p, row->cluster, row->id, store_task_row_spec(row));
 	return 1;
 }

@@ -363,7 +363,8 @@ store_service_history_clear(struct store *st, const struct part *p,
  * Calls cb for every task of service `name` that is not STOPPED, and for
  * those that became STOPPED after `since` (stopped_at > since), in
  * (created_at, id) order, with the task's stopped_at (0 when it is not
- * STOPPED). Rows are read first, so cb may save tasks.
+ * STOPPED). Rows are read first, so cb may save tasks. The spec comes as
+ * text: store_task_row_spec parses it when asked.
  */
 int
 store_service_tasks(struct store *st, const struct part *p,
@@ -395,13 +396,15 @@ store_service_tasks(struct store *st, const struct part *p,
 			stopped = xrealloc(stopped, cap * sizeof *stopped);
 		}
 		r = &rows[n];
+		memset(r, 0, sizeof *r);
 		r->account = column_dup(s, 0);
 		r->region = column_dup(s, 1);
 		r->cluster = column_dup(s, 2);
 		r->id = column_dup(s, 3);
 		r->arn = column_dup(s, 4);
+		r->service = xstrdup(name);
 		r->doc = store_column_json(s, 5);
-		r->spec = store_column_json(s, 6);
+		r->spec_text = column_dup(s, 6);  /* store_task_row_spec */
 		stopped[n++] = sqlite3_column_double(s, 7);
 	}
 	sqlite3_reset(s);

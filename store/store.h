@@ -132,10 +132,23 @@ int store_tags_resource(struct store *, const struct part *, const char *,
 /* tasks.c - the contract with the scheduler: notes/tasks-contract.md */
 struct task_row {
 	char *account, *region, *cluster, *id, *arn;
+	char *service;            /* its service's name, NULL if none */
 	json_t *doc;              /* Task shape (without tags), owned */
-	json_t *spec;             /* what to run, frozen at creation, owned */
+	json_t *spec;             /* what to run, frozen at creation, owned;
+	                             NULL until store_task_row_spec when the
+	                             row came from a scheduler read */
+	char *spec_text;          /* the spec unparsed, for store_task_row_spec */
 };
 void store_task_row_free(struct task_row *);
+json_t *store_task_row_spec(struct task_row *);
+/* What store_task_read reads besides the keys and the service. */
+enum store_task_what {
+	STORE_TASK_KEYS,          /* nothing more: no JSON is parsed */
+	STORE_TASK_DOC,           /* doc */
+	STORE_TASK_SPEC           /* doc and spec_text (parsed on demand) */
+};
+int store_task_read(struct store *, const struct part *, const char *,
+    const char *, enum store_task_what, struct task_row *);
 int store_task_insert(struct store *, const struct part *, const char *,
     const char *, json_t *, json_t *);
 int store_task_save(struct store *, const struct part *, const char *,

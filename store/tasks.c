@@ -106,9 +106,28 @@ store_task_row_free(struct task_row *row)
 	free(row->cluster);
 	free(row->id);
 	free(row->arn);
+	free(row->service);
 	json_decref(row->doc);
 	json_decref(row->spec);
+	free(row->spec_text);
 	memset(row, 0, sizeof *row);
+}
+
+/*
+ * The row's spec (borrowed). Rows of the scheduler's reads carry it as text
+ * and parse it here, the first time it is asked for: it embeds the whole
+ * task definition, and most reads never look at it.
+ */
+json_t *
+store_task_row_spec(struct task_row *row)
+{
+	if (row->spec == NULL && row->spec_text != NULL)
+		row->spec = json_loads(row->spec_text, 0, NULL);
+	if (row->spec == NULL)
+		row->spec = json_object();
+	free(row->spec_text);
+	row->spec_text = NULL;
+	return row->spec;
 }
 
 /* Insert a new task (RunTask/StartTask, the service scheduler). */
@@ -205,17 +224,29 @@ column_dup(sqlite3_stmt *s, int i)
 	return v != NULL ? xstrdup(v) : NULL;
 }
 
-/* Reads a row selected as account, region, cluster, id, arn, doc, spec. */
+/*
+ * Reads a row selected as account, region, cluster, id, arn, service, doc,
+ * spec (the last two when the statement has them): the spec as text only,
+ * unless parse_spec.
+ */
 static void
-row_read(sqlite3_stmt *s, struct task_row *out)
+row_read(sqlite3_stmt *s, struct task_row *out, int parse_spec)
 {
+	int cols = sqlite3_column_count(s);
+
+	memset(out, 0, sizeof *out);
 	out->account = column_dup(s, 0);
 	out->region = column_dup(s, 1);
 	out->cluster = column_dup(s, 2);
 	out->id = column_dup(s, 3);
 	out->arn = column_dup(s, 4);
-	out->doc = store_column_json(s, 5);
-	out->spec = store_column_json(s, 6);
+	out->service = column_dup(s, 5);
+	if (cols > 6)
+		out->doc = store_column_json(s, 6);
+	if (cols > 7 && parse_spec)
+		out->spec = store_column_json(s, 7);
+	else if (cols > 7)
+		out->spec_text = column_dup(s, 7);
 }
 
 /* One task by partition, cluster and id; STORE_NOTFOUND if there is none. */
@@ -224,7 +255,8 @@ store_task_get(struct store *st, const struct part *p, const char *cluster,
     const char *id, struct task_row *out)
 {
 	static const char sql[] =
-	    "SELECT account, region, cluster, id, arn, doc, spec FROM tasks "
+	    "SELECT account, region, cluster, id, arn, service, doc, spec "
+	    "FROM tasks "
 	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 AND id = ?4";
 	sqlite3_stmt *s = store_stmt(st, sql);
 	int rc = STORE_NOTFOUND;
@@ -234,7 +266,42 @@ store_task_get(struct store *st, const struct part *p, const char *cluster,
 	store_bind_text(s, 3, cluster);
 	store_bind_text(s, 4, id);
 	if (sqlite3_step(s) == SQLITE_ROW) {
-		row_read(s, out);
+		row_read(s, out, 1);
+		rc = STORE_OK;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/*
+ * The scheduler's read of one task: only what `what` says, so that a
+ * chain's step does not parse the spec (the whole task definition) and a
+ * kick that only needs the task's service parses nothing.
+ */
+int
+store_task_read(struct store *st, const struct part *p, const char *cluster,
+    const char *id, enum store_task_what what, struct task_row *out)
+{
+	static const char keys_sql[] =
+	    "SELECT account, region, cluster, id, arn, service FROM tasks "
+	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 AND id = ?4";
+	static const char doc_sql[] =
+	    "SELECT account, region, cluster, id, arn, service, doc FROM tasks "
+	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 AND id = ?4";
+	static const char spec_sql[] =
+	    "SELECT account, region, cluster, id, arn, service, doc, spec "
+	    "FROM tasks "
+	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 AND id = ?4";
+	sqlite3_stmt *s = store_stmt(st, what == STORE_TASK_KEYS ? keys_sql :
+	    what == STORE_TASK_DOC ? doc_sql : spec_sql);
+	int rc = STORE_NOTFOUND;
+
+	memset(out, 0, sizeof *out);
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, id);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		row_read(s, out, 0);
 		rc = STORE_OK;
 	}
 	sqlite3_reset(s);
@@ -271,14 +338,16 @@ store_task_text(struct store *st, const struct part *p, const char *cluster,
  * Calls cb for every task, in every partition, the scheduler must work on:
  * all but those both desired and last STOPPED. The rows are read first and
  * handed out afterwards, so cb may save tasks (or even scan again) without
- * disturbing the statement.
+ * disturbing the statement. The spec comes as text (store_task_row_spec);
+ * cb may take members of the row, leaving NULL behind.
  */
 int
 store_tasks_unsettled(struct store *st, void (*cb)(void *, struct task_row *),
     void *arg)
 {
 	static const char sql[] =
-	    "SELECT account, region, cluster, id, arn, doc, spec FROM tasks "
+	    "SELECT account, region, cluster, id, arn, service, doc, spec "
+	    "FROM tasks "
 	    "WHERE desired_status <> 'STOPPED' OR last_status <> 'STOPPED' "
 	    "ORDER BY created_at, id";
 	sqlite3_stmt *s = store_stmt(st, sql);
@@ -291,7 +360,7 @@ store_tasks_unsettled(struct store *st, void (*cb)(void *, struct task_row *),
 			cap = cap ? cap * 2 : 16;
 			rows = xrealloc(rows, cap * sizeof *rows);
 		}
-		row_read(s, &rows[n++]);
+		row_read(s, &rows[n++], 0);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
@@ -396,7 +465,8 @@ store_tasks_list(struct store *st, const struct part *p, const char *cluster,
 
 /*
  * Calls cb for every task on a container instance that is not STOPPED yet
- * (rows read first, as in store_tasks_unsettled, so cb may save them).
+ * (rows read first, as in store_tasks_unsettled, so cb may save them; the
+ * spec as text there too).
  */
 int
 store_tasks_on_instance(struct store *st, const struct part *p,
@@ -404,7 +474,8 @@ store_tasks_on_instance(struct store *st, const struct part *p,
     void (*cb)(void *, struct task_row *), void *arg)
 {
 	static const char sql[] =
-	    "SELECT account, region, cluster, id, arn, doc, spec FROM tasks "
+	    "SELECT account, region, cluster, id, arn, service, doc, spec "
+	    "FROM tasks "
 	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 "
 	    "AND container_instance = ?4 AND last_status <> 'STOPPED' "
 	    "ORDER BY created_at, id";
@@ -421,7 +492,7 @@ store_tasks_on_instance(struct store *st, const struct part *p,
 			cap = cap ? cap * 2 : 16;
 			rows = xrealloc(rows, cap * sizeof *rows);
 		}
-		row_read(s, &rows[n++]);
+		row_read(s, &rows[n++], 0);
 	}
 	sqlite3_reset(s);
 	rc = rc == SQLITE_DONE ? STORE_OK : STORE_ERR;

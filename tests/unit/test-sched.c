@@ -4,7 +4,10 @@
  * the scheduler has done its work. Covers start and RUNNING, essential
  * exits, StopTask, missing and pullable images, dependsOn SUCCESS, adoption
  * after a restart, an engine that is down (a task stopped before it
- * reached the engine stops without it), and the admin reset.
+ * reached the engine stops without it), the admin reset, and kicks that
+ * name what changed: with the periodic pass out of the way, writes that
+ * change nothing run no pass, and tasks and services still get where they
+ * should on targeted passes alone.
  */
 #include <stdio.h>
 #include <string.h>
@@ -60,12 +63,13 @@ start_sched(void)
 	sched = sched_new(&loop, store, fake, &cfg, &err);
 	if (sched == NULL)
 		UNIT_FAIL("sched_new: %s", err);
-	api_init(store, &cfg, sched_kick, sched);
+	api_init(store, &cfg, sched_kick_arns, sched);
 	admin_on_reset(sched_reset, sched);
 }
 
+/* A scheduler whose periodic full pass comes every `every` ms. */
 static void
-setup(void)
+setup_every(int every)
 {
 	char *err = NULL;
 
@@ -74,7 +78,7 @@ setup(void)
 	cfg.check_output = 1;
 	cfg.task_retention = 3600;
 	cfg.container_retention = 600;
-	cfg.reconcile_ms = 50;
+	cfg.reconcile_ms = every;
 	uv_loop_init(&loop);
 	if (model_init(&err) != 0 || store_open(":memory:", &store, &err) != 0)
 		UNIT_FAIL("setup: %s", err);
@@ -82,6 +86,12 @@ setup(void)
 	docker_fake_image_add(fake, "app:1");
 	start_sched();
 	json_decref(unit_call("CreateCluster", "{\"clusterName\":\"c\"}", NULL));
+}
+
+static void
+setup(void)
+{
+	setup_every(50);
 }
 
 static void
@@ -482,4 +492,154 @@ TEST(sched_local_instance_takes_the_engines_resources)
 	ASSERT(run_until_pred(instance_cpu_is, &want, 5000));
 	/* a cluster made afterwards registers with the same facts */
 	json_decref(unit_call("CreateCluster", "{\"clusterName\":\"d\"}", NULL));
+}
+
+/* ---- targeted passes: the periodic pass never comes ---- */
+
+static int
+first_pass_done(void *arg)
+{
+	(void)arg;
+	return sched->passes >= 1;
+}
+
+/* The engine's connection ran its full pass; none comes after it. */
+static void
+setup_quiet(void)
+{
+	setup_every(600000);
+	ASSERT(run_until_pred(first_pass_done, NULL, 2000));
+}
+
+static int
+kick_pending(void)
+{
+	return uv_is_active((uv_handle_t *)&sched->kick_timer);
+}
+
+TEST(sched_writes_that_change_nothing_run_no_pass)
+{
+	unsigned full, targeted;
+
+	setup_quiet();
+	full = sched->passes;
+	targeted = sched->targeted;
+	register_def(WEB);
+	ASSERT(!kick_pending());
+	json_decref(unit_call("TagResource", "{\"resourceArn\":\"arn:aws:ecs:"
+	    "us-east-1:123456789012:cluster/c\",\"tags\":[{\"key\":\"k\","
+	    "\"value\":\"v\"}]}", NULL));
+	json_decref(unit_call("DeregisterTaskDefinition", "{\"taskDefinition\":"
+	    "\"web:1\"}", NULL));
+	ASSERT(!kick_pending());
+	run_until_pred(flag_set, &(int){ 0 }, 200);
+	ASSERT_INT_EQ(sched->passes, full);
+	ASSERT_INT_EQ(sched->targeted, targeted);
+}
+
+TEST(sched_tasks_start_exit_and_stop_on_targeted_passes)
+{
+	char body[320];
+	const char *arn;
+	char first[256];
+	unsigned full;
+	json_t *t;
+
+	setup_quiet();
+	register_def(WEB);
+	full = sched->passes;
+	arn = run_task("web");
+	ASSERT(kick_pending());
+	snprintf(first, sizeof first, "%s", arn);
+	t = wait_status(first, "RUNNING");
+	/* a Docker event kicks its task */
+	ASSERT_INT_EQ(docker_fake_exit(fake, container_field(t, 0, "runtimeId"),
+	    3), 0);
+	json_decref(t);
+	json_decref(wait_status(first, "STOPPED"));
+	/* StopTask kicks its task */
+	arn = run_task("web");
+	json_decref(wait_status(arn, "RUNNING"));
+	snprintf(body, sizeof body, "{\"cluster\":\"c\",\"task\":\"%s\"}", arn);
+	json_decref(unit_call("StopTask", body, NULL));
+	t = wait_status(arn, "STOPPED");
+	ASSERT_STR_EQ(json_string_value(json_object_get(t, "stopCode")),
+	    "UserInitiated");
+	json_decref(t);
+	ASSERT_INT_EQ(sched->passes, full);
+	ASSERT(sched->targeted >= 4);
+}
+
+/* The service's tasks, desired RUNNING (new reference). */
+static json_t *
+service_tasks(void)
+{
+	json_t *doc = unit_call("ListTasks", "{\"cluster\":\"c\","
+	    "\"serviceName\":\"s\"}", NULL);
+	json_t *arns = json_incref(json_object_get(doc, "taskArns"));
+
+	json_decref(doc);
+	return arns;
+}
+
+/* The service has `want` tasks RUNNING, and only those. */
+static int
+service_runs(void *arg)
+{
+	int want = *(int *)arg, running = 0;
+	json_t *arns = service_tasks(), *v;
+	size_t i;
+
+	json_array_foreach(arns, i, v) {
+		json_t *t = describe(json_string_value(v));
+
+		running += strcmp(json_string_value(json_object_get(t,
+		    "lastStatus")), "RUNNING") == 0;
+		json_decref(t);
+	}
+	i = json_array_size(arns);
+	json_decref(arns);
+	return running == want && i == (size_t)want;
+}
+
+TEST(sched_service_converges_on_targeted_passes)
+{
+	int two = 2, zero = 0;
+	char body[320], gone[256];
+	unsigned full;
+	json_t *arns, *t;
+	int status = 0;
+
+	setup_quiet();
+	register_def(WEB);
+	full = sched->passes;
+	json_decref(unit_call("CreateService", "{\"cluster\":\"c\","
+	    "\"serviceName\":\"s\",\"taskDefinition\":\"web\","
+	    "\"desiredCount\":2}", &status));
+	ASSERT_INT_EQ(status, 200);
+	ASSERT(run_until_pred(service_runs, &two, 5000));
+	/* a task of the service stopped: the service replaces it */
+	arns = service_tasks();
+	snprintf(gone, sizeof gone, "%s", json_string_value(json_array_get(arns,
+	    0)));
+	json_decref(arns);
+	snprintf(body, sizeof body, "{\"cluster\":\"c\",\"task\":\"%s\"}",
+	    gone);
+	json_decref(unit_call("StopTask", body, NULL));
+	json_decref(wait_status(gone, "STOPPED"));
+	ASSERT(run_until_pred(service_runs, &two, 5000));
+	arns = service_tasks();
+	ASSERT(strcmp(json_string_value(json_array_get(arns, 0)), gone) != 0);
+	ASSERT(strcmp(json_string_value(json_array_get(arns, 1)), gone) != 0);
+	json_decref(arns);
+	/* scaled to zero: every task stops */
+	json_decref(unit_call("UpdateService", "{\"cluster\":\"c\","
+	    "\"service\":\"s\",\"desiredCount\":0}", &status));
+	ASSERT_INT_EQ(status, 200);
+	ASSERT(run_until_pred(service_runs, &zero, 5000));
+	t = describe(gone);
+	ASSERT_STR_EQ(json_string_value(json_object_get(t, "lastStatus")),
+	    "STOPPED");
+	json_decref(t);
+	ASSERT_INT_EQ(sched->passes, full);
 }

@@ -35,7 +35,7 @@ collect_cb(void *arg, struct task_row *row)
 	json_t *ids = arg;
 
 	ASSERT_NOT_NULL(row->doc);
-	ASSERT_NOT_NULL(row->spec);
+	ASSERT_NOT_NULL(store_task_row_spec(row));
 	ASSERT_STR_EQ(row->account, "123456789012");
 	ASSERT(strcmp(row->id, "a4") == 0 ?
 	    strcmp(row->region, "eu-west-1") == 0 :
@@ -102,6 +102,63 @@ TEST(store_task_insert_get_save)
 	/* save never touches the spec */
 	ASSERT_STR_EQ(json_string_value(json_object_get(row.spec, "cluster")),
 	    "c1");
+	store_task_row_free(&row);
+}
+
+/* The scheduler's reads parse no more than they are asked for; the spec
+ * (the whole task definition) only when store_task_row_spec wants it. */
+TEST(store_task_read_parses_only_what_is_asked)
+{
+	struct store *st;
+	struct task_row row;
+	json_t *doc, *spec;
+
+	unit_store_setup();
+	st = api_store();
+	doc = task_doc("svc1", "RUNNING", "RUNNING");
+	json_object_set_new(doc, "group", json_string("service:web"));
+	json_object_set_new(doc, "startedBy", json_string("ecs-svc/123"));
+	spec = json_pack("{s:s, s:[]}", "cluster", "c1", "containers");
+	ASSERT_INT_EQ(store_task_insert(st, &us, "c1", "svc1", doc, spec),
+	    STORE_OK);
+	json_decref(doc);
+	json_decref(spec);
+
+	ASSERT_INT_EQ(store_task_read(st, &us, "c1", "nope", STORE_TASK_SPEC,
+	    &row), STORE_NOTFOUND);
+	ASSERT_INT_EQ(store_task_read(st, &us, "c1", "svc1", STORE_TASK_KEYS,
+	    &row), STORE_OK);
+	ASSERT_STR_EQ(row.service, "web");
+	ASSERT_STR_EQ(row.arn, "arn:aws:ecs:us-east-1:123456789012:task/c1/svc1");
+	ASSERT_NULL(row.doc);
+	ASSERT_NULL(row.spec);
+	ASSERT_NULL(row.spec_text);
+	store_task_row_free(&row);
+	ASSERT_INT_EQ(store_task_read(st, &us, "c1", "svc1", STORE_TASK_DOC,
+	    &row), STORE_OK);
+	ASSERT_STR_EQ(json_string_value(json_object_get(row.doc, "lastStatus")),
+	    "RUNNING");
+	ASSERT_NULL(row.spec);
+	ASSERT_NULL(row.spec_text);
+	store_task_row_free(&row);
+	ASSERT_INT_EQ(store_task_read(st, &us, "c1", "svc1", STORE_TASK_SPEC,
+	    &row), STORE_OK);
+	ASSERT_NOT_NULL(row.doc);
+	ASSERT_NULL(row.spec);
+	ASSERT_NOT_NULL(row.spec_text);
+	ASSERT_STR_EQ(json_string_value(json_object_get(store_task_row_spec(&row),
+	    "cluster")), "c1");
+	ASSERT_NULL(row.spec_text);
+	ASSERT(store_task_row_spec(&row) == row.spec);   /* parsed once */
+	store_task_row_free(&row);
+	/* a task that is no service's */
+	doc = task_doc("solo", "RUNNING", "RUNNING");
+	ASSERT_INT_EQ(store_task_insert(st, &us, "c1", "solo", doc, NULL),
+	    STORE_OK);
+	json_decref(doc);
+	ASSERT_INT_EQ(store_task_read(st, &us, "c1", "solo", STORE_TASK_KEYS,
+	    &row), STORE_OK);
+	ASSERT_NULL(row.service);
 	store_task_row_free(&row);
 }
 
