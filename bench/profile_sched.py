@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""profile_launch.py - ecsd's own instructions for launching and stopping
-tasks on the real Docker engine, counted, not timed.
+"""profile_sched.py - what the scheduler costs ecsd, in instructions counted
+under callgrind, not timed: launching and stopping tasks on the real Docker
+engine, or CreateService as services grow.
 
-Runs ecsd under valgrind's callgrind, then, as the launch phase of run.py
-does: RunTask (10 per call) until N tasks exist, waits until every one is
+Launches (the default): runs ecsd under valgrind's callgrind, then, as the
+launch phase of run.py does: RunTask (10 per call) until N tasks exist, waits until every one is
 RUNNING (dump "launch-N"), StopTask each, waits until every one is STOPPED
 (dump "stop-N"). The counts include the passes, the task chains, the
 events. The wait polls DescribeTasks once a second; what those calls cost
@@ -11,8 +12,14 @@ is counted apart afterwards and taken off. Under callgrind ecsd runs some 50 tim
 arrive per pass than at full speed: compare builds with this script, not
 with the timings of run.py.
 
-    python3 bench/profile_launch.py              # 50 tasks
-    python3 bench/profile_launch.py -n 10 --ecsd /path/to/other/ecsd
+Services (--services): grows one cluster to 10, 100 and 1,000 services
+(desiredCount 0) with the counters off, then counts 20 CreateService calls
+at each size, and the passes they kicked (the periodic pass is set to
+10 minutes, so that it does not land in the count).
+
+    python3 bench/profile_sched.py              # 50 tasks
+    python3 bench/profile_sched.py -n 10 --ecsd /path/to/other/ecsd
+    python3 bench/profile_sched.py --services
 """
 import argparse
 import os
@@ -61,9 +68,40 @@ def wait(c, arns, status, calls):
     raise RuntimeError("tasks not %s after 900 s" % status)
 
 
+def services(srv, out):
+    """Ir per CreateService (with the pass it kicks) at 10, 100, 1,000."""
+    c = srv.client()
+    c.call("CreateCluster", {"clusterName": "scale"})
+    c.call("RegisterTaskDefinition", run.sleep_taskdef("scale"))
+    have = 0
+    for size in (10, 100, 1000):
+        have = run.grow_services(srv, "scale", size, have)
+        time.sleep(1)
+        subprocess.run(["callgrind_control", "-i", "on", str(srv.pid)],
+                       check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "-z", str(srv.pid)], check=True,
+                       capture_output=True)
+        for k in range(20):
+            c.call("CreateService", {"cluster": "scale",
+                                     "serviceName": "new-%05d-%02d" % (size,
+                                                                       k),
+                                     "taskDefinition": "scale",
+                                     "desiredCount": 0})
+        time.sleep(2)       # the last kicked pass
+        ir = dump(srv, "create-service-%d" % size, out) / 20
+        subprocess.run(["callgrind_control", "-i", "off", str(srv.pid)],
+                       check=True, capture_output=True)
+        have += 20
+        print("%5d services: %.0f k instructions per CreateService" % (
+            size, ir / 1e3), flush=True)
+    c.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", "--tasks", type=int, default=50)
+    ap.add_argument("--services", action="store_true",
+                    help="CreateService at 10, 100, 1,000 services instead")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench",
                                                   "callgrind"))
     ap.add_argument("--ecsd", help="the ecsd binary (default build/ecsd)")
@@ -71,13 +109,19 @@ def main():
     if args.ecsd:
         os.environ["ECSD_BINARY"] = os.path.abspath(args.ecsd)
     os.makedirs(args.out, exist_ok=True)
-    workdir = tempfile.mkdtemp(prefix="ecsd-profile-launch-")
+    workdir = tempfile.mkdtemp(prefix="ecsd-profile-sched-")
     srv = Server("ecsd", workdir)
     srv.wrapper = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" +
                    os.path.join(args.out, "cg") + ".%p"]
+    if args.services:
+        srv.wrapper.insert(2, "--instr-atstart=no")
+        os.environ["ECSD_RECONCILE_INTERVAL"] = "600000"
     n = args.tasks
     try:
         srv.start(timeout=120)
+        if args.services:
+            services(srv, args.out)
+            return
         run.launch_setup(srv)
         c = srv.client()
         time.sleep(1)
