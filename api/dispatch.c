@@ -17,7 +17,9 @@
  * rows), so a failure halfway leaves nothing half-written. The region comes
  * from the SigV4 credential scope; unsigned requests get the default region.
  * With --auth-keys the signature is verified (sigv4.c) before anything
- * else, and the key may name the account its requests act in.
+ * else, and the key may name the account its requests act in. After a
+ * write commits, the scheduler is told what changed, as the row's .kick
+ * says (kick()).
  */
 #include <stdarg.h>
 #include <stdio.h>
