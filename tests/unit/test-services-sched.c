@@ -242,6 +242,8 @@ TEST(services_pass_scales_replaces_and_completes)
 	ASSERT(has_event(svc, "(service web) has stopped 2 running tasks: "));
 	json_decref(svc);
 	uv_close((uv_handle_t *)&h.s.kick_timer, NULL);
+	json_decref(h.s.kick_tasks);      /* services in motion asked again */
+	json_decref(h.s.kick_services);
 	uv_run(&h.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&h.loop);
 }
@@ -296,6 +298,8 @@ TEST(services_pass_rolls_out_within_the_window)
 	    "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3");
 	json_decref(svc);
 	uv_close((uv_handle_t *)&h.s.kick_timer, NULL);
+	json_decref(h.s.kick_tasks);      /* services in motion asked again */
+	json_decref(h.s.kick_services);
 	uv_run(&h.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&h.loop);
 }
@@ -397,6 +401,8 @@ TEST(services_pass_circuit_breaker_rolls_back)
 		json_decref(list);
 	}
 	uv_close((uv_handle_t *)&h.s.kick_timer, NULL);
+	json_decref(h.s.kick_tasks);      /* services in motion asked again */
+	json_decref(h.s.kick_services);
 	uv_run(&h.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&h.loop);
 }
@@ -427,6 +433,8 @@ TEST(services_pass_drains_to_inactive)
 	ASSERT_STR_EQ(s_of(svc, "status"), "INACTIVE");
 	json_decref(svc);
 	uv_close((uv_handle_t *)&h.s.kick_timer, NULL);
+	json_decref(h.s.kick_tasks);      /* services in motion asked again */
+	json_decref(h.s.kick_services);
 	uv_run(&h.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&h.loop);
 }
