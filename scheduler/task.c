@@ -2,9 +2,11 @@
  * task.c - one task's life on Docker, as the ECS agent lives it.
  *
  * A task with work to do gets a `struct trun` and ONE chain of Docker calls
- * at a time; every callback re-reads the task from the store, changes it in
- * one transaction, and calls chain_next, which decides the next call from
- * the stored document alone. Nothing the chain needs lives only in memory,
+ * at a time; every callback re-reads the task's document from the store,
+ * changes it in one transaction, and calls chain_next, which decides the
+ * next call from the stored document alone. The spec (what to run, frozen
+ * at creation, embedding the whole task definition) never changes: it is
+ * parsed once when the chain starts and kept in the trun. Nothing the chain needs lives only in memory,
  * so after a crash the next pass simply starts the chain again: container
  * names are derived from the task (spec.c), a create that finds its name
  * taken adopts that container, and starting a running container is a no-op.
