@@ -12,14 +12,20 @@ is counted apart afterwards and taken off. Under callgrind ecsd runs some 50 tim
 arrive per pass than at full speed: compare builds with this script, not
 with the timings of run.py.
 
+Convergence (--converge): a service goes from desiredCount 0 to 20 RUNNING
+tasks (UpdateService), then back to 0 with every task STOPPED; each half is
+counted, its polls taken off.
+
 Services (--services): grows one cluster to 10, 100 and 1,000 services
 (desiredCount 0) with the counters off, then counts 20 CreateService calls
 at each size, and the passes they kicked (the periodic pass is set to
-10 minutes, so that it does not land in the count).
+10 minutes, so that it does not land in the count); then one PutAttributes,
+which kicks a full pass over every service.
 
     python3 bench/profile_sched.py              # 50 tasks
     python3 bench/profile_sched.py -n 10 --ecsd /path/to/other/ecsd
     python3 bench/profile_sched.py --services
+    python3 bench/profile_sched.py --converge   # a service 0 -> 20 -> 0
 """
 import argparse
 import os
@@ -73,6 +79,8 @@ def services(srv, out):
     c = srv.client()
     c.call("CreateCluster", {"clusterName": "scale"})
     c.call("RegisterTaskDefinition", run.sleep_taskdef("scale"))
+    instance = c.call("ListContainerInstances", {"cluster": "scale"})[
+        "containerInstanceArns"][0]
     have = 0
     for size in (10, 100, 1000):
         have = run.grow_services(srv, "scale", size, have)
@@ -89,12 +97,66 @@ def services(srv, out):
                                      "desiredCount": 0})
         time.sleep(2)       # the last kicked pass
         ir = dump(srv, "create-service-%d" % size, out) / 20
+        # PutAttributes may change where tasks go: it kicks a full pass,
+        # which the ListClusters after it waits for on the loop.
+        c.call("PutAttributes", {"cluster": "scale", "attributes": [
+            {"name": "stack", "value": "s%d" % size, "targetId": instance}]})
+        c.call("ListClusters", {})
+        full = dump(srv, "full-pass-%d" % size, out)
         subprocess.run(["callgrind_control", "-i", "off", str(srv.pid)],
                        check=True, capture_output=True)
         have += 20
-        print("%5d services: %.0f k instructions per CreateService" % (
-            size, ir / 1e3), flush=True)
+        print("%5d services: %.0f k instructions per CreateService, %.0f k "
+              "for a full pass (PutAttributes)" % (size, ir / 1e3,
+                                                   full / 1e3), flush=True)
     c.close()
+
+
+def converge(srv, out, want=20):
+    """Ir for a service going from desiredCount 0 to `want` RUNNING tasks,
+    and back to 0 with every task STOPPED (DescribeTasks polls taken off
+    as for launches)."""
+    c = srv.client()
+    c.call("CreateService", {"cluster": "launch", "serviceName": "conv",
+                             "taskDefinition": "bench-launch",
+                             "desiredCount": 0})
+    time.sleep(2)
+    counts = []
+    for target, status in ((want, "RUNNING"), (0, "STOPPED")):
+        subprocess.run(["callgrind_control", "-z", str(srv.pid)], check=True,
+                       capture_output=True)
+        c.call("UpdateService", {"cluster": "launch", "service": "conv",
+                                 "desiredCount": target})
+        polls, deadline = 0, time.time() + 900
+        while True:
+            polls += 1
+            arns = c.call("ListTasks", {"cluster": "launch", "serviceName":
+                                        "conv", "desiredStatus": "STOPPED"
+                                        if target == 0 else "RUNNING"}
+                          )["taskArns"]
+            docs = c.call("DescribeTasks", {"cluster": "launch", "tasks":
+                                            arns})["tasks"] if arns else []
+            done = [t for t in docs if t.get("lastStatus") == status]
+            if len(done) == want:
+                break
+            if time.time() > deadline:
+                raise RuntimeError("%d of %d tasks %s" % (len(done), want,
+                                                         status))
+            time.sleep(1)
+        counts.append((dump(srv, "converge-%d-%d" % (want, target), out),
+                       polls, arns))
+    subprocess.run(["callgrind_control", "-z", str(srv.pid)], check=True,
+                   capture_output=True)
+    for _ in range(5):
+        c.call("ListTasks", {"cluster": "launch", "serviceName": "conv",
+                             "desiredStatus": "STOPPED"})
+        c.call("DescribeTasks", {"cluster": "launch", "tasks": counts[1][2]})
+    poll = dump(srv, "converge-polls", out) / 5
+    c.close()
+    for (ir, polls, _), what in zip(counts, ("0 -> %d RUNNING" % want,
+                                             "%d -> 0 STOPPED" % want)):
+        print("service %s: %.0f M instructions (%d polls of %.1f M taken "
+              "off)" % (what, (ir - polls * poll) / 1e6, polls, poll / 1e6))
 
 
 def main():
@@ -102,6 +164,8 @@ def main():
     ap.add_argument("-n", "--tasks", type=int, default=50)
     ap.add_argument("--services", action="store_true",
                     help="CreateService at 10, 100, 1,000 services instead")
+    ap.add_argument("--converge", action="store_true",
+                    help="a service from 0 to 20 tasks and back instead")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench",
                                                   "callgrind"))
     ap.add_argument("--ecsd", help="the ecsd binary (default build/ecsd)")
@@ -123,6 +187,9 @@ def main():
             services(srv, args.out)
             return
         run.launch_setup(srv)
+        if args.converge:
+            converge(srv, args.out)
+            return
         c = srv.client()
         time.sleep(1)
         subprocess.run(["callgrind_control", "-z", str(srv.pid)], check=True,
