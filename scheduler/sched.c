@@ -4,7 +4,8 @@
  * A full pass reconciles every live service (services.c), then reads every
  * unsettled task from the store and gives each that has work a chain of
  * Docker calls (task.c). It runs on a timer as the safety net, when the
- * engine (re)connects, and after a resync changed something.
+ * engine (re)connects or the pause image becomes ready, and after a resync
+ * changed something.
  *
  * A kick names what changed, and the pass it asks for does only that work:
  * an API write that changed tasks or services (api/ops.c says which do)
@@ -15,7 +16,10 @@
  * definitions, tags, settings) do not kick at all; a write that may change
  * anything (container instances, attributes, capacity) asks for a full
  * pass. Kicks in one loop turn coalesce into one pass. Every pass is
- * idempotent.
+ * idempotent. What a targeted pass does not look at waits for the periodic
+ * one: a task that stopped frees room on its instance, and another
+ * service whose tasks found no room (not in motion, so not polled) tries
+ * again then.
  *
  * Observed state comes from Docker's event stream (filtered to containers
  * labelled with this store's owner id). When the stream (re)connects, and
