@@ -119,7 +119,7 @@ struct op {
 	const char *name;         /* botocore operation name */
 	op_fn fn;                 /* NULL: answered with UnsupportedFeatureException */
 	unsigned flags;
-	enum op_kick kick;        /* OP_WRITE rows: what the scheduler is told */
+	enum op_kick kick;        /* OP_WRITE rows: what the scheduler hears */
 	const char *help;         /* one line for the coverage document */
 };
 

@@ -312,7 +312,8 @@ resync_one(struct sched *s, json_t *c)
 	struct task_row row;
 	int rc, changed = 0, running = state && strcmp(state, "running") == 0;
 
-	if (id == NULL || task_arn_parse(arn, account, region, cluster, tid) != 0) {
+	if (id == NULL || task_arn_parse(arn, account, region, cluster, tid) !=
+	    0) {
 		if (id != NULL)
 			remove_container(s, id, "no task label");
 		return 0;
@@ -475,7 +476,8 @@ event_cb(void *arg, const struct docker_event *ev)
 		/* What an event changes belongs to its task (and the task's
 		 * service): a targeted pass, not a full one. */
 		if (task_event(s, ev))
-			sched_kick_task(s, docker_event_label(ev, LABEL_TASK_ARN));
+			sched_kick_task(s, docker_event_label(ev,
+			    LABEL_TASK_ARN));
 		break;
 	default:
 		break;

@@ -664,7 +664,8 @@ start_tasks(struct spass *sp, json_t *dep, int n)
 				json_array_append_new(sp->started,
 				    json_string(task_id_of(arn)));
 				if (sp->touched != NULL && arn != NULL)
-					json_object_set_new(sp->touched, arn, json_true());
+					json_object_set_new(sp->touched, arn,
+					    json_true());
 				if (json_is_true(json_object_get(sp->svc,
 				    "enableECSManagedTags")) && managed_tags(sp, arn) != 0)
 					fail = 1;

@@ -6,10 +6,11 @@
  * changes it in one transaction, and calls chain_next, which decides the
  * next call from the stored document alone. The spec (what to run, frozen
  * at creation, embedding the whole task definition) never changes: it is
- * parsed once when the chain starts and kept in the trun. Nothing the chain needs lives only in memory,
- * so after a crash the next pass simply starts the chain again: container
- * names are derived from the task (spec.c), a create that finds its name
- * taken adopts that container, and starting a running container is a no-op.
+ * parsed once when the chain starts and kept in the trun. Nothing the
+ * chain needs lives only in memory, so after a crash the next pass simply
+ * starts the chain again: container names are derived from the task
+ * (spec.c), a create that finds its name taken adopts that container, and
+ * starting a running container is a no-op.
  *
  *   PROVISIONING ──chain_next──> PENDING ──create/start each container──┐
  *        (pullStartedAt)          │ volumes, awsvpc pause container     │
@@ -1207,7 +1208,7 @@ task_advance(struct sched *s, struct task_row *row)
 	t->cluster = xstrdup(row->cluster);
 	t->id = xstrdup(row->id);
 	t->arn = xstrdup(row->arn);
-	t->spec = json_incref(store_task_row_spec(row)); /* kept while it runs */
+	t->spec = json_incref(store_task_row_spec(row));  /* while it runs */
 	t->next = s->runs;
 	s->runs = t;
 	chain_next(t);

@@ -137,7 +137,7 @@ struct task_row {
 	json_t *spec;             /* what to run, frozen at creation, owned;
 	                             NULL until store_task_row_spec when the
 	                             row came from a scheduler read */
-	char *spec_text;          /* the spec unparsed, for store_task_row_spec */
+	char *spec_text;          /* the spec as text (store_task_row_spec) */
 };
 void store_task_row_free(struct task_row *);
 json_t *store_task_row_spec(struct task_row *);

@@ -227,16 +227,18 @@ TEST(dispatch_kicks_the_scheduler_for_what_changed)
 	    "\"containerDefinitions\":[{\"name\":\"a\",\"image\":\"busybox\","
 	    "\"memory\":32}]}", 0, NULL);
 	expect_kick("TagResource", "{\"resourceArn\":\"arn:aws:ecs:us-east-1:"
-	    "123456789012:cluster/c\",\"tags\":[{\"key\":\"k\",\"value\":\"v\"}]}",
-	    0, NULL);
+	    "123456789012:cluster/c\",\"tags\":[{\"key\":\"k\","
+	    "\"value\":\"v\"}]}", 0, NULL);
 	expect_kick("PutAccountSetting", "{\"name\":\"containerInsights\","
 	    "\"value\":\"enabled\"}", 0, NULL);
 	expect_kick("UpdateClusterSettings", "{\"cluster\":\"c\",\"settings\":"
-	    "[{\"name\":\"containerInsights\",\"value\":\"enabled\"}]}", 0, NULL);
+	    "[{\"name\":\"containerInsights\",\"value\":\"enabled\"}]}", 0,
+	    NULL);
 	expect_kick("ListClusters", "{}", 0, NULL);
 
 	/* tasks: the tasks the answer names */
-	doc = call_ok("RunTask", "{\"cluster\":\"c\",\"taskDefinition\":\"f\"}");
+	doc = call_ok("RunTask", "{\"cluster\":\"c\","
+	    "\"taskDefinition\":\"f\"}");
 	ASSERT_INT_EQ(kicks, 1);
 	snprintf(task, sizeof task, "%s", json_string_value(json_object_get(
 	    json_array_get(json_object_get(doc, "tasks"), 0), "taskArn")));
