@@ -235,8 +235,11 @@ check_number(struct check *c, const char *type, json_t *shape, json_t *v)
 	if (!json_is_number(v))
 		return type_error(c, "a number", v);
 	d = json_number_value(v);
+	/* A real past the 64-bit range is no integer either; the range test
+	 * comes first because converting it to long long is undefined. */
 	if ((strcmp(type, "integer") == 0 || strcmp(type, "long") == 0) &&
-	    json_is_real(v) && d != (double)(long long)d)
+	    json_is_real(v) && (!(d >= -9223372036854775808.0 &&
+	    d < 9223372036854775808.0) || d != (double)(long long)d))
 		return type_error(c, "an integer", v);
 	if (strcmp(type, "integer") == 0 && (d > 2147483647.0 || d < -2147483648.0))
 		return fail(c, ECS_ERR_INVALID_PARAMETER,

@@ -75,3 +75,21 @@ TEST(model_type_errors_are_client_exceptions)
 	free(msg);
 	json_decref(in);
 }
+
+/* A real too large for any integer (the fuzzer's 8e080 as a port). */
+TEST(model_huge_reals_are_not_integers)
+{
+	json_t *in = json_loads("{\"family\":\"web\",\"containerDefinitions\":"
+	    "[{\"name\":\"web\",\"portMappings\":[{\"containerPort\":8e080}"
+	    "]}]}", 0, NULL);
+	char *err = NULL, *msg = NULL;
+	enum ecs_error e = ECS_OK;
+
+	ASSERT_INT_EQ(model_init(&err), 0);
+	ASSERT_INT_EQ(model_check_input("RegisterTaskDefinition", in, &e, &msg),
+	    -1);
+	ASSERT_INT_EQ(e, ECS_ERR_CLIENT);
+	ASSERT(strstr(msg, "must be an integer") != NULL);
+	free(msg);
+	json_decref(in);
+}
