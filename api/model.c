@@ -107,6 +107,26 @@ path_push(struct path *p, const char *fmt, ...)
 	return old;
 }
 
+/* A member's name after a dot (none at the root): the hot path, so no
+ * printf. Cut short like path_push when the buffer is full. */
+static size_t
+path_member(struct path *p, const char *key)
+{
+	size_t old = p->len, room = sizeof p->buf - 1 - p->len;
+	size_t n = strlen(key);
+
+	if (p->len > 0 && room > 0) {
+		p->buf[p->len++] = '.';
+		room--;
+	}
+	if (n > room)
+		n = room;
+	memcpy(p->buf + p->len, key, n);
+	p->len += n;
+	p->buf[p->len] = '\0';
+	return old;
+}
+
 static void
 path_pop(struct path *p, size_t old)
 {
@@ -301,7 +321,7 @@ check_structure(struct check *c, json_t *shape, json_t *v)
 		}
 		if (json_is_null(val) && !c->strict)
 			continue;
-		old = path_push(&c->path, "%s%s", c->path.len ? "." : "", key);
+		old = path_member(&c->path, key);
 		rc = check_value(c, json_string_value(ms), val);
 		path_pop(&c->path, old);
 		if (rc != 0)

@@ -302,6 +302,36 @@ doc_status(json_t *doc)
 	return s != NULL ? s : "";
 }
 
+/*
+ * Answers {"taskDefinition": <the stored document>, "tags": [...]}: the
+ * stored text spliced in, never parsed. 0, or -1 with ClientException when
+ * the revision is not there.
+ */
+static int
+answer_stored(struct req *r, const char *family, int rev, int with_tags)
+{
+	struct store_text td;
+	struct jbuf *b;
+
+	if (store_taskdef_text(r->store, &r->part, family, rev, &td) !=
+	    STORE_OK)
+		return api_fail(r, ECS_ERR_CLIENT, "Unable to describe task "
+		    "definition.");
+	b = api_text(r);
+	jbuf_puts(b, "{\"taskDefinition\":");
+	jbuf_add(b, td.doc, td.len);
+	if (with_tags) {
+		json_t *tags = store_tags_get(r->store, td.arn);
+
+		jbuf_key(b, "tags");
+		jbuf_json(b, tags);
+		json_decref(tags);
+	}
+	jbuf_puts(b, "}");
+	store_text_free(&td);
+	return 0;
+}
+
 int
 op_register_task_definition(struct req *r)
 {
@@ -356,10 +386,9 @@ op_register_task_definition(struct req *r)
 		    "definition.");
 		goto out;
 	}
-	json_object_set(r->out, "taskDefinition", td);
-	if (json_array_size(tags) > 0)
-		json_object_set_new(r->out, "tags", store_tags_get(r->store, arn));
-	rc = 0;
+	/* The answer is what DescribeTaskDefinition will show: the text just
+	 * stored, spliced in (writing td out again would cost as much). */
+	rc = answer_stored(r, family, rev, json_array_size(tags) > 0);
 out:
 	json_decref(td);
 	free(rest);
@@ -373,33 +402,16 @@ op_describe_task_definition(struct req *r)
 {
 	const char *ref = in_str(r, "taskDefinition");
 	char family[FAMILY_SIZE];
-	struct store_text td;
-	struct jbuf *b;
 	int rev, rc;
 
-	/* The stored document is the answer's taskDefinition as it is:
-	 * spliced in, never parsed. */
 	rc = taskdef_ref_parse(ref, &r->part, family, FAMILY_SIZE, &rev);
 	if (rc == -2)
 		return api_fail(r, ECS_ERR_INVALID_PARAMETER, "Invalid revision "
 		    "number. Number: %.64s", strrchr(ref, ':') + 1);
-	if (rc != 0 || store_taskdef_text(r->store, &r->part, family, rev,
-	    &td) != STORE_OK)
+	if (rc != 0)
 		return api_fail(r, ECS_ERR_CLIENT, "Unable to describe task "
 		    "definition.");
-	b = api_text(r);
-	jbuf_puts(b, "{\"taskDefinition\":");
-	jbuf_add(b, td.doc, td.len);
-	if (in_has(r, "include", "TAGS")) {
-		json_t *tags = store_tags_get(r->store, td.arn);
-
-		jbuf_key(b, "tags");
-		jbuf_json(b, tags);
-		json_decref(tags);
-	}
-	jbuf_puts(b, "}");
-	store_text_free(&td);
-	return 0;
+	return answer_stored(r, family, rev, in_has(r, "include", "TAGS"));
 }
 
 /*
