@@ -42,7 +42,6 @@
 #define MAX_TASKDEF_BYTES 65536   /* ECS's cap on a task definition */
 #define MAX_DELETE 10             /* DeleteTaskDefinitions references per call */
 #define FAMILY_SIZE 256
-#define PRUNE_ROUNDS 256          /* unknown members removed per request */
 
 /* The members of RegisterTaskDefinitionRequest that make the definition. */
 static const char *const definition_members[] = {
@@ -80,96 +79,11 @@ prune_nulls(json_t *v)
 	}
 }
 
-/* Follows "a.b[2].c" from at; NULL when the path leads nowhere. */
-static json_t *
-walk(json_t *at, char *path)
-{
-	char *save = NULL;
-
-	for (char *tok = strtok_r(path, ".", &save); tok != NULL && at != NULL;
-	    tok = strtok_r(NULL, ".", &save)) {
-		char *br = strchr(tok, '[');
-
-		if (br != NULL)
-			*br = '\0';
-		at = json_object_get(at, tok);
-		while (br != NULL && at != NULL) {
-			at = json_array_get(at, strtoul(br + 1, NULL, 10));
-			br = strchr(br + 1, '[');
-		}
-	}
-	return at;
-}
-
 /*
- * Removes the member at a path the model printed, relative to the task
- * definition: "containerDefinitions[0].linuxParameters.foo". The unknown
- * key itself may hold dots, so every split from the right is tried. 0, or
- * -1 when the path does not lead to a member.
+ * The definition part of the request, without nulls. Unknown members are
+ * gone already: the model check drops them from the request, and the
+ * request's definition members have the very shapes of TaskDefinition.
  */
-static int
-remove_path(json_t *td, const char *path)
-{
-	size_t len = strlen(path);
-	int rc = -1;
-
-	for (size_t cut = len; cut-- > 0 && rc != 0;) {
-		char *prefix;
-		json_t *parent;
-
-		if (path[cut] != '.')
-			continue;
-		prefix = xstrndup(path, cut);
-		parent = walk(td, prefix);
-		if (json_is_object(parent) &&
-		    json_object_get(parent, path + cut + 1) != NULL) {
-			json_object_del(parent, path + cut + 1);
-			rc = 0;
-		}
-		free(prefix);
-	}
-	if (rc != 0 && json_object_get(td, path) != NULL) {
-		json_object_del(td, path);
-		rc = 0;
-	}
-	return rc;
-}
-
-/*
- * Drops members the model does not know, as ECS ignores them, so that
- * describe never echoes them. The nested shapes of a task definition are
- * the same on the way in and out, so the output check names them.
- */
-static int
-prune_unknown(struct req *r, json_t *td)
-{
-	static const char prefix[] = "member 'taskDefinition.";
-	char *msg = NULL;
-
-	for (int round = 0; round < PRUNE_ROUNDS; round++) {
-		json_t *wrap = json_pack("{s:O}", "taskDefinition", td);
-		char *end;
-		int rc = model_check_output("DescribeTaskDefinition", wrap, &msg);
-
-		json_decref(wrap);
-		if (rc == 0)
-			return 0;
-		end = msg != NULL ? strstr(msg, "' is not in the model") : NULL;
-		if (end == NULL || strncmp(msg, prefix, strlen(prefix)) != 0)
-			break;
-		*end = '\0';
-		if (remove_path(td, msg + strlen(prefix)) != 0)
-			break;
-		free(msg);
-		msg = NULL;
-	}
-	api_fail(r, ECS_ERR_CLIENT, "The task definition has a member ECS does "
-	    "not know: %s", msg != NULL ? msg : "too many unknown members");
-	free(msg);
-	return -1;
-}
-
-/* The definition part of the request, without nulls or unknown members. */
 static json_t *
 definition_of(struct req *r)
 {
@@ -351,8 +265,6 @@ op_register_task_definition(struct req *r)
 		    "length is '%d' bytes.", len, MAX_TASKDEF_BYTES);
 		goto out;
 	}
-	if (prune_unknown(r, td) != 0)
-		goto out;
 	if (taskdef_validate(td, &chk) != 0) {
 		api_fail(r, chk.code, "%s", chk.msg);
 		goto out;
