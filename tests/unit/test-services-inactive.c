@@ -65,6 +65,9 @@ TEST(services_keep_launching_a_deregistered_revision)
 	/* the service still starts its task */
 	services_pass(&s);
 	ASSERT_INT_EQ(count_tasks(), 1);
+	/* what the pass asked of the next one (sched_close frees these) */
+	json_decref(s.kick_services);
+	json_decref(s.kick_tasks);
 	uv_close((uv_handle_t *)&s.kick_timer, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ASSERT_INT_EQ(uv_loop_close(&loop), 0);
