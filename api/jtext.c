@@ -287,18 +287,25 @@ skip_value(const char *p, const char *end)
 	return NULL;
 }
 
-int
-jtext_open(struct jscan *sc, const char *text, size_t len)
+/* Opens text at its opening bracket (open is '{' or '['); 0, or -1. */
+static int
+open_at(struct jscan *sc, const char *text, size_t len, char open)
 {
 	const char *end = text + len;
 	const char *p = text != NULL ? skip_ws(text, end) : NULL;
 
 	sc->p = NULL;
 	sc->end = end;
-	if (p == NULL || p == end || *p != '{')
+	if (p == NULL || p == end || *p != open)
 		return -1;
 	sc->p = p + 1;
 	return 0;
+}
+
+int
+jtext_open(struct jscan *sc, const char *text, size_t len)
+{
+	return open_at(sc, text, len, '{');
 }
 
 /* The next member into m: 1, 0 after the last, -1 on text it cannot read. */
@@ -339,15 +346,7 @@ jtext_next(struct jscan *sc, struct jmember *m)
 int
 jtext_open_array(struct jscan *sc, const char *text, size_t len)
 {
-	const char *end = text + len;
-	const char *p = text != NULL ? skip_ws(text, end) : NULL;
-
-	sc->p = NULL;
-	sc->end = end;
-	if (p == NULL || p == end || *p != '[')
-		return -1;
-	sc->p = p + 1;
-	return 0;
+	return open_at(sc, text, len, '[');
 }
 
 /* The next element's text into m->val and m->vlen (no key): 1, 0 after

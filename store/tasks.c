@@ -249,27 +249,16 @@ row_read(sqlite3_stmt *s, struct task_row *out, int parse_spec)
 		out->spec_text = column_dup(s, 7);
 }
 
-/* One task by partition, cluster and id; STORE_NOTFOUND if there is none. */
+/* One task by partition, cluster and id, its spec parsed; STORE_NOTFOUND
+ * if there is none. */
 int
 store_task_get(struct store *st, const struct part *p, const char *cluster,
     const char *id, struct task_row *out)
 {
-	static const char sql[] =
-	    "SELECT account, region, cluster, id, arn, service, doc, spec "
-	    "FROM tasks "
-	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 AND id = ?4";
-	sqlite3_stmt *s = store_stmt(st, sql);
-	int rc = STORE_NOTFOUND;
+	int rc = store_task_read(st, p, cluster, id, STORE_TASK_SPEC, out);
 
-	memset(out, 0, sizeof *out);
-	store_bind_part(s, p);
-	store_bind_text(s, 3, cluster);
-	store_bind_text(s, 4, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		row_read(s, out, 1);
-		rc = STORE_OK;
-	}
-	sqlite3_reset(s);
+	if (rc == STORE_OK)
+		store_task_row_spec(out);
 	return rc;
 }
 
