@@ -308,9 +308,13 @@ jtext_open(struct jscan *sc, const char *text, size_t len)
 	return open_at(sc, text, len, '{');
 }
 
-/* The next member into m: 1, 0 after the last, -1 on text it cannot read. */
-int
-jtext_next(struct jscan *sc, struct jmember *m)
+/*
+ * Steps past white space and a separating comma to the next item of the
+ * object or array being scanned (close is '}' or ']'): 1 with *at on the
+ * item, 0 past the closing bracket, -1 on text it cannot read.
+ */
+static int
+next_item(struct jscan *sc, char close, const char **at)
 {
 	const char *p = sc->p, *end = sc->end;
 
@@ -319,11 +323,37 @@ jtext_next(struct jscan *sc, struct jmember *m)
 	p = skip_ws(p, end);
 	if (p < end && *p == ',')
 		p = skip_ws(p + 1, end);
-	if (p < end && *p == '}') {
+	if (p < end && *p == close) {
 		sc->p = p + 1;
 		return 0;
 	}
-	if (p >= end || *p != '"')
+	*at = p;
+	return p < end ? 1 : -1;
+}
+
+/* The value at p into m->val and m->vlen, the scanner moved past it. */
+static int
+take_value(struct jscan *sc, const char *p, struct jmember *m)
+{
+	m->val = p;
+	p = skip_value(p, sc->end);
+	if (p == NULL || p == m->val)
+		return -1;
+	m->vlen = (size_t)(p - m->val);
+	sc->p = p;
+	return 1;
+}
+
+/* The next member into m: 1, 0 after the last, -1 on text it cannot read. */
+int
+jtext_next(struct jscan *sc, struct jmember *m)
+{
+	const char *p = NULL, *end = sc->end;
+	int rc = next_item(sc, '}', &p);
+
+	if (rc != 1)
+		return rc;
+	if (*p != '"')
 		return -1;
 	m->key = p + 1;
 	p = skip_string(p, end);
@@ -333,13 +363,7 @@ jtext_next(struct jscan *sc, struct jmember *m)
 	p = skip_ws(p, end);
 	if (p >= end || *p != ':')
 		return -1;
-	m->val = skip_ws(p + 1, end);
-	p = skip_value(m->val, end);
-	if (p == NULL || p == m->val)
-		return -1;
-	m->vlen = (size_t)(p - m->val);
-	sc->p = p;
-	return 1;
+	return take_value(sc, skip_ws(p + 1, end), m);
 }
 
 /* Opens an array text for jtext_next_value; 0, or -1 if it is none. */
@@ -354,26 +378,14 @@ jtext_open_array(struct jscan *sc, const char *text, size_t len)
 int
 jtext_next_value(struct jscan *sc, struct jmember *m)
 {
-	const char *p = sc->p, *end = sc->end;
+	const char *p = NULL;
+	int rc = next_item(sc, ']', &p);
 
-	if (p == NULL)
-		return -1;
-	p = skip_ws(p, end);
-	if (p < end && *p == ',')
-		p = skip_ws(p + 1, end);
-	if (p < end && *p == ']') {
-		sc->p = p + 1;
-		return 0;
-	}
+	if (rc != 1)
+		return rc;
 	m->key = NULL;
 	m->klen = 0;
-	m->val = p;
-	p = skip_value(p, end);
-	if (p == NULL || p == m->val)
-		return -1;
-	m->vlen = (size_t)(p - m->val);
-	sc->p = p;
-	return 1;
+	return take_value(sc, p, m);
 }
 
 int
