@@ -19,6 +19,13 @@ def main(argv):
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     passed = result.testsRun - failed - len(result.skipped)
+    # One line per failure at the end, so that the tail of a long log (all
+    # CI shows) still names what failed and why.
+    for test, trace in result.failures + result.errors:
+        lines = [l for l in trace.strip().splitlines() if l.strip()]
+        print("not ok %s: %s" % (test.id(), lines[-1][:300] if lines else "?"))
+    for test in result.unexpectedSuccesses:
+        print("not ok %s: unexpected success" % test.id())
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 
