@@ -7,8 +7,14 @@
  * registeredResources and versionInfo are brought up to date. The engine
  * may be another machine (--docker-host tcp://...), so /proc of ecsd's own
  * host is only the fallback before the first answer.
+ *
+ * The libnetwork of Docker 17 to 20.10 can deadlock when containers leave
+ * a network at the same moment (moby/moby#42545): every later start, stop
+ * and `docker info` hangs until dockerd is killed. ecsd cannot prevent that
+ * from outside, so it says so once per connection to such an engine.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sched.h"
@@ -49,10 +55,20 @@ refresh_cb(void *arg, const struct part *p, const char *cluster,
 	store_instance_save(s->store, p, cluster, row->id, row->status, row->doc);
 }
 
+/* Docker 17.03 to 20.10 ("20.10.24+dfsg1"); not 23.0 on, nor Podman's 4.x. */
+int
+engine_libnetwork_flawed(const char *server_version)
+{
+	int major = atoi(server_version);
+
+	return major >= 17 && major < 23;
+}
+
 static void
 info_cb(void *arg, int status, json_t *info, const char *err)
 {
 	struct sched *s = arg;
+	const char *server;
 	struct facts f;
 	char num[32];
 
@@ -61,12 +77,17 @@ info_cb(void *arg, int status, json_t *info, const char *err)
 			log_warn("sched: docker info: %s", err);
 		return;
 	}
+	server = json_string_value(json_object_get(info, "ServerVersion"));
+	if (server == NULL)
+		server = "";
+	if (engine_libnetwork_flawed(server))
+		log_warn("sched: Docker %s can deadlock when containers stop "
+		    "together (moby/moby#42545); Docker 23 or later is advised "
+		    "(docs/differences.md)", server);
 	f.cpu = json_integer_value(json_object_get(info, "NCPU")) * 1024;
 	f.memory = json_integer_value(json_object_get(info, "MemTotal")) /
 	    (1024 * 1024);
-	snprintf(f.version, sizeof f.version, "DockerVersion: %s",
-	    json_string_value(json_object_get(info, "ServerVersion")) ?
-	    json_string_value(json_object_get(info, "ServerVersion")) : "");
+	snprintf(f.version, sizeof f.version, "DockerVersion: %s", server);
 	if (f.cpu <= 0 || f.memory <= 0)
 		return;
 	if (store_begin(s->store, 1) != 0)

@@ -88,6 +88,7 @@ json_t *doc_container(json_t *, const char *);
 
 /* engine.c */
 void engine_refresh(struct sched *);
+int engine_libnetwork_flawed(const char *);
 
 /* services.c - the service scheduler (notes/services-contract.md) */
 /* What a service has, for services_plan. */

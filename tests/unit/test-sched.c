@@ -494,6 +494,17 @@ TEST(sched_local_instance_takes_the_engines_resources)
 	json_decref(unit_call("CreateCluster", "{\"clusterName\":\"d\"}", NULL));
 }
 
+TEST(sched_libnetwork_flaw_is_docker_17_to_20_10)
+{
+	ASSERT(engine_libnetwork_flawed("20.10.24+dfsg1"));
+	ASSERT(engine_libnetwork_flawed("17.03.1-ce"));
+	ASSERT(engine_libnetwork_flawed("19.03.15"));
+	ASSERT(!engine_libnetwork_flawed("23.0.1"));
+	ASSERT(!engine_libnetwork_flawed("26.1.5+dfsg1"));
+	ASSERT(!engine_libnetwork_flawed("4.9.3"));      /* Podman */
+	ASSERT(!engine_libnetwork_flawed(""));
+}
+
 /* ---- targeted passes: the periodic pass never comes ---- */
 
 static int
