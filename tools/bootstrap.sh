@@ -37,7 +37,8 @@ fi
 # (moby/moby#42545): every start, stop, removal and `docker info` then hangs
 # until dockerd is killed, and a test suite that stops tasks by the dozen
 # gets there. Debian 13's docker.io (26.1) has the fix and installs on
-# Debian 12 over Debian 12's containerd, runc and tini. So when this script
+# Debian 12 over Debian 12's containerd, runc and tini (its client is the
+# package docker-cli there, taken along). So when this script
 # installs or starts an engine it takes that one (fetched alone, from a
 # private apt list: the system's sources stay as they are), and Debian 12's
 # only when Debian 13's cannot be had. An engine that already answers is
@@ -55,9 +56,10 @@ install_engine() {
 	set -- -q -o "Dir::Etc::sourcelist=$tmp/sources.list" \
 	    -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$tmp/lists"
 	if $SUDO apt-get "$@" update >/dev/null 2>&1 &&
-	    (cd "$tmp" && $SUDO apt-get "$@" download docker.io >/dev/null 2>&1) &&
+	    (cd "$tmp" && $SUDO apt-get "$@" download docker.io docker-cli \
+	    >/dev/null 2>&1) &&
 	    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q \
-	    "$tmp"/docker.io_*.deb >/dev/null; then
+	    "$tmp"/docker.io_*.deb "$tmp"/docker-cli_*.deb >/dev/null; then
 		echo "bootstrap: installed Debian 13's docker.io: $(dockerd --version)"
 	else
 		echo "bootstrap: Debian 13's docker.io cannot be had; installing" \
