@@ -55,6 +55,7 @@ install_engine() {
 	mkdir -p "$tmp/lists/partial"
 	set -- -q -o "Dir::Etc::sourcelist=$tmp/sources.list" \
 	    -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$tmp/lists"
+	$SUDO apt-get update -q >/dev/null 2>&1   # for its dependencies
 	if $SUDO apt-get "$@" update >/dev/null 2>&1 &&
 	    (cd "$tmp" && $SUDO apt-get "$@" download docker.io docker-cli \
 	    >/dev/null 2>&1) &&
