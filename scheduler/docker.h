@@ -230,6 +230,7 @@ void docker_fake_ignore_sigterm(struct docker *, const char *match);
 int docker_fake_exit(struct docker *, const char *id, int code);
 int docker_fake_oom(struct docker *, const char *id);       /* exit 137 */
 int docker_fake_health(struct docker *, const char *id, const char *health);
+int docker_fake_pause(struct docker *, const char *id, int paused);
 void docker_fake_drop_streams(struct docker *);   /* engine stays up */
 /* Looking at what the driver did: */
 const char *docker_fake_id(struct docker *, const char *name);

@@ -45,6 +45,7 @@ struct fake_container {
 	int oom_killed;
 	int pid;
 	char *health;             /* NULL, or starting, healthy, unhealthy */
+	int paused;               /* running but frozen (docker pause) */
 	int ignore_sigterm;
 	char created[64];
 	char started[64];
@@ -512,6 +513,7 @@ container_exited(struct fake *f, struct fake_container *fc, int code)
 
 	fc->status = "exited";
 	fc->exit_code = code;
+	fc->paused = 0;
 	fc->pid = 0;
 	json_decref(fc->ports);
 	fc->ports = NULL;
@@ -594,7 +596,8 @@ inspect_doc(struct fake *f, struct fake_container *fc)
 		json_object_set_new(cfg, "Labels", json_object());
 	state = json_pack("{s:s, s:b, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, "
 	    "s:s}", "Status", fc->status, "Running",
-	    strcmp(fc->status, "running") == 0, "Paused", 0, "Restarting", 0,
+	    strcmp(fc->status, "running") == 0, "Paused", fc->paused,
+	    "Restarting", 0,
 	    "OOMKilled", fc->oom_killed, "Dead", 0, "Pid", fc->pid, "ExitCode",
 	    fc->exit_code, "Error", "", "StartedAt", fc->started, "FinishedAt",
 	    fc->finished);
@@ -642,7 +645,8 @@ summary_doc(struct fake *f, struct fake_container *fc)
 			    "Type", proto != NULL ? proto + 1 : "tcp"));
 	}
 	if (strcmp(fc->status, "running") == 0)
-		snprintf(status, sizeof status, "Up Less than a second");
+		snprintf(status, sizeof status, "Up Less than a second%s",
+		    fc->paused ? " (Paused)" : "");
 	else if (strcmp(fc->status, "exited") == 0)
 		snprintf(status, sizeof status, "Exited (%d) Less than a second "
 		    "ago", fc->exit_code);
@@ -652,7 +656,8 @@ summary_doc(struct fake *f, struct fake_container *fc)
 	return json_pack("{s:s, s:[s+], s:s, s:O, s:s, s:s, s:o, s:{s:s}, "
 	    "s:{s:o}}", "Id", fc->id, "Names", "/", fc->name, "Image", fc->image,
 	    "Labels", json_is_object(labels) ? labels : json_object(), "State",
-	    fc->status, "Status", status, "Ports", ports, "HostConfig",
+	    fc->paused ? "paused" : fc->status, "Status", status, "Ports", ports,
+	    "HostConfig",
 	    "NetworkMode", network_mode(fc), "NetworkSettings", "Networks",
 	    networks_doc(f, fc));
 }
@@ -1555,6 +1560,18 @@ docker_fake_oom(struct docker *d, const char *id)
 	emit(fake_of(d), fc, "oom", NULL);
 	fc->oom_killed = 1;
 	container_exited(fake_of(d), fc, 137);
+	return 0;
+}
+
+int
+docker_fake_pause(struct docker *d, const char *id, int paused)
+{
+	struct fake_container *fc = running(d, id);
+
+	if (fc == NULL)
+		return -1;
+	fc->paused = paused;
+	emit(fake_of(d), fc, paused ? "pause" : "unpause", NULL);
 	return 0;
 }
 

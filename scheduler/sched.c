@@ -310,7 +310,9 @@ resync_one(struct sched *s, json_t *c)
 	char account[16], region[32], cluster[256], tid[64];
 	struct part p = { account, region };
 	struct task_row row;
-	int rc, changed = 0, running = state && strcmp(state, "running") == 0;
+	/* A paused container is running, as the ECS agent reports it. */
+	int rc, changed = 0, running = state && (strcmp(state, "running") == 0 ||
+	    strcmp(state, "paused") == 0);
 
 	if (id == NULL || task_arn_parse(arn, account, region, cluster, tid) !=
 	    0) {

@@ -3,6 +3,7 @@
 "N passed, N failed". `run.py test_clusters` runs one module; any further
 arguments are unittest names (module.Class.test)."""
 import os
+import re
 import sys
 import unittest
 
@@ -23,7 +24,10 @@ def main(argv):
     # CI shows) still names what failed and why.
     for test, trace in result.failures + result.errors:
         lines = [l for l in trace.strip().splitlines() if l.strip()]
-        print("not ok %s: %s" % (test.id(), lines[-1][:300] if lines else "?"))
+        # the exception's own line (an assertEqual diff follows it)
+        why = [l for l in lines if re.match(r"\w[\w.]*(Error|Exception)\b", l)]
+        line = (why or lines or ["?"])[-1]
+        print("not ok %s: %s" % (test.id(), line[:300]))
     for test in result.unexpectedSuccesses:
         print("not ok %s: unexpected success" % test.id())
     print("%d passed, %d failed" % (passed, failed))

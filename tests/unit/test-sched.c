@@ -348,6 +348,40 @@ TEST(sched_restart_adopts_running_containers)
 	json_decref(wait_status(arn, "STOPPED"));
 }
 
+static int
+never(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+/* The agent reports a paused container as running, and so does ecsd: the
+ * resync lists it as "paused", which is not an exit. */
+TEST(sched_a_paused_container_stays_running_through_resyncs)
+{
+	const char *arn;
+	json_t *t;
+	char *rid;
+
+	setup();      /* a pass every 50 ms: a resync every 300 ms */
+	register_def(WEB);
+	arn = run_task("web");
+	t = wait_status(arn, "RUNNING");
+	rid = xstrdup(container_field(t, 0, "runtimeId"));
+	json_decref(t);
+	ASSERT_INT_EQ(docker_fake_pause(fake, rid, 1), 0);
+	run_until_pred(never, NULL, 1000);
+	t = describe(arn);
+	ASSERT_STR_EQ(json_string_value(json_object_get(t, "lastStatus")),
+	    "RUNNING");
+	ASSERT_STR_EQ(container_field(t, 0, "lastStatus"), "RUNNING");
+	json_decref(t);
+	ASSERT_INT_EQ(docker_fake_pause(fake, rid, 0), 0);
+	ASSERT_INT_EQ(docker_fake_exit(fake, rid, 0), 0);
+	json_decref(wait_status(arn, "STOPPED"));
+	free(rid);
+}
+
 TEST(sched_waits_for_an_engine_that_is_down)
 {
 	const char *arn;
