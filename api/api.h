@@ -238,6 +238,7 @@ int cluster_name_of(struct req *, const char *, char *, size_t);
 /* page.c */
 char *page_token_make(const char *);
 int page_token_read(struct req *, const char *, char **);
+int page_token_refuse(struct req *);
 
 /* clusters.c */
 int clusters_require_active(struct req *, const char *, char *, size_t);

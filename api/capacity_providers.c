@@ -487,7 +487,7 @@ list_all(struct req *r, const char *key, int max, int with_tags,
 	int builtin = 0, n = 0;
 	size_t i;
 
-	if (key != NULL && strncmp(key, "b:", 2) == 0) {
+	if (key != NULL && key[0] == 'b') {
 		builtin = atoi(key + 2);
 	} else {
 		n = store_cp_list(r->store, &r->part, NULL, key != NULL ? key + 2 :
@@ -528,8 +528,7 @@ list_cluster(struct req *r, json_t *cluster_doc, const char *key, int max,
     int with_tags, json_t *providers, json_t *failures, char **next)
 {
 	json_t *list = json_object_get(cluster_doc, "capacityProviders");
-	size_t i = key != NULL && strncmp(key, "c:", 2) == 0 ?
-	    (size_t)atoi(key + 2) : 0;
+	size_t i = key != NULL ? (size_t)atoi(key + 2) : 0;
 
 	for (; i < json_array_size(list); i++) {
 		if ((int)json_array_size(providers) == max) {
@@ -540,6 +539,33 @@ list_cluster(struct req *r, json_t *cluster_doc, const char *key, int max,
 		    cluster_doc, with_tags, providers, failures);
 	}
 	return 0;
+}
+
+/*
+ * A page key is ours only in one of the shapes above: "p:<name>" or
+ * "b:<n>" (n at most the number of built-in providers) when listing them
+ * all, "c:<n>" when listing a cluster's. A token decoded from anything else
+ * (a forged one, or one from the other listing) is refused before a key is
+ * read past its end.
+ */
+static int
+page_key_valid(const char *key, int of_cluster)
+{
+	size_t digits;
+
+	if (key == NULL)
+		return 1;
+	if (key[0] == '\0' || key[1] != ':')
+		return 0;
+	if (key[0] == 'p')
+		return !of_cluster && key[2] != '\0';
+	digits = strspn(key + 2, "0123456789");
+	if (digits == 0 || digits > 6 || key[2 + digits] != '\0')
+		return 0;
+	if (key[0] == 'c')
+		return of_cluster;
+	return key[0] == 'b' && !of_cluster &&
+	    atoi(key + 2) < (int)(sizeof builtins / sizeof builtins[0]);
 }
 
 int
@@ -567,7 +593,10 @@ op_describe_capacity_providers(struct req *r)
 			return -1;
 		}
 	}
-	if (json_array_size(ids) > 0) {
+	if (json_array_size(ids) == 0 && !page_key_valid(key,
+	    cluster_doc != NULL)) {
+		rc = page_token_refuse(r);
+	} else if (json_array_size(ids) > 0) {
 		json_array_foreach(ids, i, e)
 			describe_one(r, json_string_value(e), cluster_doc, with_tags,
 			    providers, failures);

@@ -90,6 +90,13 @@ page_token_read(struct req *r, const char *token, char **key)
 	return 0;
 bad:
 	free(buf);
+	return page_token_refuse(r);
+}
+
+/* The error for a token that decodes but whose key is not one we made. */
+int
+page_token_refuse(struct req *r)
+{
 	return api_fail(r, ECS_ERR_INVALID_PARAMETER, "Invalid nextToken: it "
 	    "was not returned by a previous call of this operation.");
 }

@@ -1546,8 +1546,7 @@ op_list_service_deployments(struct req *r)
 		char *slash = strchr(key, '/');
 
 		if (slash == NULL) {
-			api_fail(r, ECS_ERR_INVALID_PARAMETER, "Invalid nextToken: it "
-			    "was not returned by a previous call of this operation.");
+			page_token_refuse(r);
 			goto out;
 		}
 		*slash = '\0';

@@ -374,8 +374,7 @@ op_list_task_definitions(struct req *r)
 		goto out;
 	if (key != NULL && (taskdef_ref_parse(key, &r->part, after_family,
 	    sizeof after_family, &after_rev) != 0 || after_rev == 0)) {
-		api_fail(r, ECS_ERR_INVALID_PARAMETER, "Invalid nextToken: it was "
-		    "not returned by a previous call of this operation.");
+		page_token_refuse(r);
 		goto out;
 	}
 	/* familyPrefix is the whole family name here, as in ECS. */
@@ -426,8 +425,7 @@ op_list_task_definition_families(struct req *r)
 	    page_token_read(r, in_str(r, "nextToken"), &key) != 0)
 		goto out;
 	if (key != NULL && !name_valid(key, FAMILY_SIZE - 1)) {
-		api_fail(r, ECS_ERR_INVALID_PARAMETER, "Invalid nextToken: it was "
-		    "not returned by a previous call of this operation.");
+		page_token_refuse(r);
 		goto out;
 	}
 	if (prefix_usable(prefix) && store_taskdef_families(r->store, &r->part,

@@ -1179,7 +1179,7 @@ op_list_tasks(struct req *r)
 	if (key != NULL) {
 		slash = strchr(key, '/');
 		if (slash == NULL) {
-			api_fail(r, ECS_ERR_INVALID_PARAMETER, "Invalid nextToken.");
+			page_token_refuse(r);
 			goto out;
 		}
 		*slash++ = '\0';

@@ -6,6 +6,7 @@
  * Managed Instances providers that live in one cluster.
  */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../api/api.h"
@@ -365,6 +366,54 @@ TEST(cp_describe_by_cluster)
 	json_decref(doc);
 	fails_free("DescribeCapacityProviders", "{\"cluster\":\"nope\"}",
 	    "ClusterNotFoundException");
+}
+
+/*
+ * A token that decodes but carries a key of another shape is refused, not
+ * read past its end (the fuzzer found "s", a one-byte key, read at +2) or
+ * used as an index past the built-in providers.
+ */
+TEST(cp_forged_page_keys_are_refused)
+{
+	static const char *const all[] = { "s", "b", "b:", "b:9", "b:-1",
+	    "b:1x", "c:0", "p:", "x:1", "" };
+	static const char *const of_cluster[] = { "c", "c:", "c:-3", "b:0",
+	    "p:mine" };
+	char body[256];
+
+	unit_store_setup();
+	json_decref(ok("CreateCluster", "{\"clusterName\":\"c\"}"));
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+		char *token = page_token_make(all[i]);
+
+		snprintf(body, sizeof body, "{\"nextToken\":\"%s\"}", token);
+		fails_free("DescribeCapacityProviders", body,
+		    "InvalidParameterException");
+		free(token);
+	}
+	for (size_t i = 0; i < sizeof of_cluster / sizeof of_cluster[0]; i++) {
+		char *token = page_token_make(of_cluster[i]);
+
+		snprintf(body, sizeof body, "{\"cluster\":\"c\","
+		    "\"nextToken\":\"%s\"}", token);
+		fails_free("DescribeCapacityProviders", body,
+		    "InvalidParameterException");
+		free(token);
+	}
+	/* The last built-in position is a real (empty) page, as is b:0. */
+	for (int n = 0; n <= 2; n++) {
+		char key[8], *token;
+		json_t *doc;
+
+		snprintf(key, sizeof key, "b:%d", n);
+		token = page_token_make(key);
+		snprintf(body, sizeof body, "{\"nextToken\":\"%s\"}", token);
+		doc = describe(body);
+		ASSERT_INT_EQ(json_array_size(json_object_get(doc,
+		    "capacityProviders")), (size_t)(2 - n));
+		json_decref(doc);
+		free(token);
+	}
 }
 
 TEST(cp_managed_instances_live_in_their_cluster)
