@@ -44,9 +44,10 @@ def container(name, command=TERM_TRAP, **kw):
     return c
 
 
-def own_daemon(data_dir=None, args=(), docker_host=None):
-    """A daemon of the test's own (not the shared one): it may be killed."""
-    extra = ["--reconcile-interval", "1000"] + list(args)
+def own_daemon(data_dir=None, args=(), docker_host=None, interval=1000):
+    """A daemon of the test's own (not the shared one): it may be killed.
+    interval is --reconcile-interval in ms; a resync comes every 6 of them."""
+    extra = ["--reconcile-interval", str(interval)] + list(args)
     if docker_host:
         extra += ["--docker-host", docker_host]
     return ecsd.Daemon(data_dir=data_dir, args=extra)

@@ -214,6 +214,50 @@ class ResetRace(unittest.TestCase):
         self.assertLess(worst, 15)
 
 
+class Paused(ecsd.DockerTestCase):
+    """docker pause of a task's container, on a daemon of its own whose
+    periodic resync (which lists a paused container as "paused") comes
+    every 1.2 s, so the pause certainly overlaps resyncs."""
+
+    def setUp(self):
+        super().setUp()
+        self.d = faults.own_daemon(interval=200).start()
+        self.owner = self.d.admin("GET", "info")["owner"]
+        self.ecs = self.d.boto3()
+        self.ecs.create_cluster(clusterName=CLUSTER)
+
+    def tearDown(self):
+        self.d.cleanup()
+        faults.leave_nothing(self, self.owner)
+
+    def run_one(self, containers):
+        return Outside.run_one(self, containers)
+
+    def test_docker_pause_keeps_the_task_running_and_stop_task_works(self):
+        # The ECS agent sees a paused container as running; so does ecsd.
+        t = self.run_one([container("main", stopTimeout=2)])
+        rid = t["containers"][0]["runtimeId"]
+        docker("pause", rid)
+        try:
+            time.sleep(3)     # past two resyncs (one every 6 x 200 ms)
+            t = self.task(t["taskArn"], CLUSTER)
+            self.assertEqual(t["lastStatus"], "RUNNING")
+            self.assertEqual(t["containers"][0]["lastStatus"], "RUNNING")
+            docker("unpause", rid)
+            time.sleep(1)
+            self.assertEqual(self.task(t["taskArn"], CLUSTER)["lastStatus"],
+                             "RUNNING")
+            docker("pause", rid)
+            start = time.time()
+            self.ecs.stop_task(cluster=CLUSTER, task=t["taskArn"])
+            t = self.wait_status(t["taskArn"], CLUSTER, "STOPPED", timeout=60)
+            self.assertLess(time.time() - start, 30)
+            self.assertEqual(t["stopCode"], "UserInitiated")
+        finally:
+            docker("unpause", rid, check=False)
+        faults.audit(self, self.d, CLUSTER, [t["taskArn"]])
+
+
 class Outside(ecsd.DockerTestCase):
     """Someone else's hands on a task's containers."""
 
@@ -257,30 +301,6 @@ class Outside(ecsd.DockerTestCase):
         time.sleep(1)
         self.assertEqual(self.task(t["taskArn"], CLUSTER)["lastStatus"],
                          "RUNNING")
-        faults.audit(self, self.d, CLUSTER, [t["taskArn"]])
-
-    def test_docker_pause_keeps_the_task_running_and_stop_task_works(self):
-        # The ECS agent sees a paused container as running; so does ecsd.
-        t = self.run_one([container("main", stopTimeout=2)])
-        rid = t["containers"][0]["runtimeId"]
-        docker("pause", rid)
-        try:
-            time.sleep(2.5)   # past a reconcile pass and a resync
-            t = self.task(t["taskArn"], CLUSTER)
-            self.assertEqual(t["lastStatus"], "RUNNING")
-            self.assertEqual(t["containers"][0]["lastStatus"], "RUNNING")
-            docker("unpause", rid)
-            time.sleep(1)
-            self.assertEqual(self.task(t["taskArn"], CLUSTER)["lastStatus"],
-                             "RUNNING")
-            docker("pause", rid)
-            start = time.time()
-            self.ecs.stop_task(cluster=CLUSTER, task=t["taskArn"])
-            t = self.wait_status(t["taskArn"], CLUSTER, "STOPPED", timeout=60)
-            self.assertLess(time.time() - start, 30)
-            self.assertEqual(t["stopCode"], "UserInitiated")
-        finally:
-            docker("unpause", rid, check=False)
         faults.audit(self, self.d, CLUSTER, [t["taskArn"]])
 
     def test_killed_for_memory_is_out_of_memory_error(self):
