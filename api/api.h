@@ -240,6 +240,10 @@ char *page_token_make(const char *);
 int page_token_read(struct req *, const char *, char **);
 int page_token_refuse(struct req *);
 
+/* task_protection.c */
+int op_update_task_protection(struct req *);
+int op_get_task_protection(struct req *);
+
 /* clusters.c */
 int clusters_require_active(struct req *, const char *, char *, size_t);
 int op_create_cluster(struct req *);

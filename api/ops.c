@@ -96,7 +96,7 @@ const struct op ops_table[] = {
 	  .help = "This action is only used by the Amazon ECS agent, and it is not intended for use outside of the agent." },
 	{ .name = "ExecuteCommand", .flags = OP_WRITE,
 	  .help = "Runs a command remotely on a container within a task." },
-	{ .name = "GetTaskProtection",
+	{ .name = "GetTaskProtection", .fn = op_get_task_protection,
 	  .help = "Retrieves the protection status of tasks in an Amazon ECS service." },
 	{ .name = "ListAccountSettings", .fn = op_list_account_settings,
 	  .help = "Lists the account settings for a specified principal." },
@@ -190,7 +190,8 @@ const struct op ops_table[] = {
 	{ .name = "UpdateServicePrimaryTaskSet", .fn = op_update_service_primary_task_set, .flags = OP_WRITE,
 	  .kick = KICK_SERVICE,
 	  .help = "Modifies which task set in a service is the primary task set." },
-	{ .name = "UpdateTaskProtection", .flags = OP_WRITE,
+	{ .name = "UpdateTaskProtection", .fn = op_update_task_protection,
+	  .flags = OP_WRITE, /* a full pass: a service may stop what it held */
 	  .help = "Updates the protection status of a task." },
 	{ .name = "UpdateTaskSet", .fn = op_update_task_set, .flags = OP_WRITE,
 	  .kick = KICK_SERVICE,

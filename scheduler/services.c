@@ -114,6 +114,8 @@ struct stask {
 	int running;              /* up and lastStatus RUNNING */
 	int healthy;              /* running, essential health checks pass */
 	int unhealthy;            /* running, a health check fails */
+	int guarded;              /* up and protected from scale-in
+	                             (UpdateTaskProtection) */
 	int stop;                 /* chosen to stop in this pass */
 	const char *why;          /* its stoppedReason */
 };
@@ -131,6 +133,8 @@ struct spass {
 	json_t *touched;          /* targeted pass: ARNs of the tasks started
 	                             or stopped, for it to advance; or NULL */
 	json_t *checks;           /* taskDefinitionArn -> has a health check */
+	int held;                 /* stops the plan wanted that protected
+	                             tasks held back (> 0: an event) */
 	int flux;                 /* tasks in motion: poll again soon */
 	int again;                /* the document changed shape: pass again */
 };
@@ -246,6 +250,7 @@ collect_cb(void *arg, struct task_row *row, double stopped_at)
 	t->live = !same(last, "STOPPED");
 	t->up = t->live && same(str(doc, "desiredStatus"), "RUNNING");
 	t->running = t->up && same(last, "RUNNING");
+	t->guarded = t->up && row->protected_until > sp->now;
 	if (t->running) {
 		int checked = health_checked(sp, row);
 		const char *h = str(doc, "healthStatus");
@@ -452,10 +457,19 @@ stop_chosen_event(struct spass *sp, json_t *ids)
 	return 0;
 }
 
-/* Stops up to n tasks matching pick, in order of preference. */
+/*
+ * Stops up to n tasks of the PRIMARY deployment (primary) or of older ones,
+ * in order of preference. A task protected from scale-in is never chosen
+ * (unless the service is being deleted); the stops it holds back are
+ * counted in sp->held.
+ */
 static int
 stop_some(struct spass *sp, int n, int primary, json_t *ids)
 {
+	int guarded = 0, draining = same(sp->row->status, "DRAINING");
+
+	for (size_t k = 0; k < sp->n; k++)
+		guarded += sp->t[k].guarded && sp->t[k].primary == primary;
 	/* preference: not running yet, then unhealthy, then healthy; newest
 	 * first within each */
 	for (int pass = 0; pass < 3 && n > 0; pass++) {
@@ -463,7 +477,8 @@ stop_some(struct spass *sp, int n, int primary, json_t *ids)
 			struct stask *t = &sp->t[k - 1];
 			char why[160];
 
-			if (!t->up || t->primary != primary)
+			if (!t->up || t->primary != primary || (t->guarded &&
+			    !draining))
 				continue;
 			if ((pass == 0 && t->running) || (pass == 1 &&
 			    (!t->running || t->healthy)) || (pass == 2 && !t->healthy))
@@ -476,6 +491,8 @@ stop_some(struct spass *sp, int n, int primary, json_t *ids)
 			n--;
 		}
 	}
+	if (!draining)
+		sp->held += n < guarded ? n : guarded;
 	return 0;
 }
 
@@ -973,6 +990,17 @@ decide(struct spass *sp)
 	if (stop_some(sp, plan.stop_old_healthy, 0, stopped) != 0)
 		goto out;
 	stop_chosen_event(sp, stopped);
+	if (sp->held > 0) {
+		char msg[256];
+		int guarded = 0;
+
+		for (size_t i = 0; i < sp->n; i++)
+			guarded += sp->t[i].guarded;
+		snprintf(msg, sizeof msg, "(service %s) was unable to scale in: "
+		    "%d of its tasks are protected from scale-in.", sp->name,
+		    guarded);
+		problem_event(sp, msg);
+	}
 	if (plan.start > 0 && numf(sp->state, "backoffUntil") <= sp->now) {
 		if (start_tasks(sp, primary, plan.start) != 0)
 			goto out;

@@ -154,6 +154,11 @@ const char *const store_migrations[] = {
 	"CREATE INDEX services_arn ON services"
 	"  (account, region, cluster, arn, status, launch_type,"
 	"  scheduling_strategy);",
+	/* 6: task scale-in protection (UpdateTaskProtection): when it ends, in
+	 * epoch seconds; NULL when the task was never protected. A column, not
+	 * a member of the task document, because DescribeTasks does not show
+	 * it and the service scheduler reads it with the task rows. */
+	"ALTER TABLE tasks ADD COLUMN protected_until REAL;",
 };
 
 const int store_migration_count =

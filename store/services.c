@@ -383,7 +383,7 @@ store_service_tasks(struct store *st, const struct part *p,
 {
 	static const char sql[] =
 	    "SELECT account, region, cluster, id, arn, doc, spec, "
-	    "coalesce(stopped_at, 0) FROM tasks "
+	    "coalesce(stopped_at, 0), coalesce(protected_until, 0) FROM tasks "
 	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 "
 	    "AND service = ?4 AND (last_status <> 'STOPPED' OR stopped_at > ?5) "
 	    "ORDER BY created_at, id";
@@ -415,6 +415,7 @@ store_service_tasks(struct store *st, const struct part *p,
 		r->service = xstrdup(name);
 		r->doc = store_column_json(s, 5);
 		r->spec_text = column_dup(s, 6);  /* store_task_row_spec */
+		r->protected_until = sqlite3_column_double(s, 8);
 		stopped[n++] = sqlite3_column_double(s, 7);
 	}
 	sqlite3_reset(s);

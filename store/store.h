@@ -138,6 +138,8 @@ struct task_row {
 	                             NULL until store_task_row_spec when the
 	                             row came from a scheduler read */
 	char *spec_text;          /* the spec as text (store_task_row_spec) */
+	double protected_until;   /* scale-in protection ends (epoch s), 0 if
+	                             none; read by store_service_tasks only */
 };
 void store_task_row_free(struct task_row *);
 json_t *store_task_row_spec(struct task_row *);
@@ -155,6 +157,14 @@ int store_task_save(struct store *, const struct part *, const char *,
     const char *, json_t *);
 int store_task_text(struct store *, const struct part *, const char *,
     const char *, struct store_text *);
+/* Task scale-in protection: until (epoch s) or 0 to clear it. */
+int store_task_protect(struct store *, const struct part *, const char *,
+    const char *, double until);
+int store_task_protection(struct store *, const struct part *, const char *,
+    const char *, double *until);
+/* Live tasks of a service protected past `now`, but task `except`. */
+int store_service_protected(struct store *, const struct part *,
+    const char *, const char *, const char *, double, int *);
 int store_task_get(struct store *, const struct part *, const char *,
     const char *, struct task_row *);
 int store_tasks_unsettled(struct store *, void (*)(void *, struct task_row *),

@@ -324,6 +324,89 @@ store_task_text(struct store *st, const struct part *p, const char *cluster,
 }
 
 /*
+ * Sets when task id's scale-in protection ends (epoch seconds), or clears
+ * it with 0. STORE_NOTFOUND when the task is gone.
+ */
+int
+store_task_protect(struct store *st, const struct part *p, const char *cluster,
+    const char *id, double until)
+{
+	static const char sql[] =
+	    "UPDATE tasks SET protected_until = ?5 WHERE account = ?1 "
+	    "AND region = ?2 AND cluster = ?3 AND id = ?4 RETURNING 1";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, id);
+	if (until > 0)
+		sqlite3_bind_double(s, 5, until);
+	else
+		sqlite3_bind_null(s, 5);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : STORE_ERR;
+	else
+		rc = rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERR;
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* When task id's protection ends, 0 if it has none. */
+int
+store_task_protection(struct store *st, const struct part *p,
+    const char *cluster, const char *id, double *until)
+{
+	static const char sql[] =
+	    "SELECT coalesce(protected_until, 0) FROM tasks WHERE account = ?1 "
+	    "AND region = ?2 AND cluster = ?3 AND id = ?4";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	*until = 0;
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*until = sqlite3_column_double(s, 0);
+	rc = rc == SQLITE_ROW ? STORE_OK : rc == SQLITE_DONE ? STORE_NOTFOUND :
+	    STORE_ERR;
+	sqlite3_reset(s);
+	return rc;
+}
+
+/*
+ * How many tasks of service `service` that are not STOPPED are protected
+ * past `now`, task `except` (an id, or NULL) aside.
+ */
+int
+store_service_protected(struct store *st, const struct part *p,
+    const char *cluster, const char *service, const char *except, double now,
+    int *count)
+{
+	static const char sql[] =
+	    "SELECT count(*) FROM tasks WHERE account = ?1 AND region = ?2 "
+	    "AND cluster = ?3 AND service = ?4 AND desired_status = 'RUNNING' "
+	    "AND protected_until > ?5 AND id <> ?6";
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int rc;
+
+	*count = 0;
+	store_bind_part(s, p);
+	store_bind_text(s, 3, cluster);
+	store_bind_text(s, 4, service);
+	sqlite3_bind_double(s, 5, now);
+	store_bind_text(s, 6, except != NULL ? except : "");
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? STORE_OK : STORE_ERR;
+}
+
+/*
  * Calls cb for every task, in every partition, the scheduler must work on:
  * all but those both desired and last STOPPED. The rows are read first and
  * handed out afterwards, so cb may save tasks (or even scan again) without

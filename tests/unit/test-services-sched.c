@@ -74,6 +74,16 @@ harness_init(struct harness *h)
 }
 
 static void
+harness_close(struct harness *h)
+{
+	uv_close((uv_handle_t *)&h->s.kick_timer, NULL);
+	json_decref(h->s.kick_tasks);     /* services in motion asked again */
+	json_decref(h->s.kick_services);
+	uv_run(&h->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&h->loop);
+}
+
+static void
 pass(struct harness *h)
 {
 	services_pass(&h->s);
@@ -241,11 +251,7 @@ TEST(services_pass_scales_replaces_and_completes)
 	ASSERT_INT_EQ(json_integer_value(json_object_get(svc, "runningCount")), 1);
 	ASSERT(has_event(svc, "(service web) has stopped 2 running tasks: "));
 	json_decref(svc);
-	uv_close((uv_handle_t *)&h.s.kick_timer, NULL);
-	json_decref(h.s.kick_tasks);      /* services in motion asked again */
-	json_decref(h.s.kick_services);
-	uv_run(&h.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&h.loop);
+	harness_close(&h);
 }
 
 TEST(services_pass_rolls_out_within_the_window)
@@ -297,11 +303,7 @@ TEST(services_pass_rolls_out_within_the_window)
 	ASSERT_STR_EQ(s_of(svc, "taskDefinition"),
 	    "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3");
 	json_decref(svc);
-	uv_close((uv_handle_t *)&h.s.kick_timer, NULL);
-	json_decref(h.s.kick_tasks);      /* services in motion asked again */
-	json_decref(h.s.kick_services);
-	uv_run(&h.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&h.loop);
+	harness_close(&h);
 }
 
 TEST(services_pass_circuit_breaker_rolls_back)
@@ -400,11 +402,7 @@ TEST(services_pass_circuit_breaker_rolls_back)
 		    "serviceDeployments"), 0), "status"), "ROLLBACK_SUCCESSFUL");
 		json_decref(list);
 	}
-	uv_close((uv_handle_t *)&h.s.kick_timer, NULL);
-	json_decref(h.s.kick_tasks);      /* services in motion asked again */
-	json_decref(h.s.kick_services);
-	uv_run(&h.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&h.loop);
+	harness_close(&h);
 }
 
 TEST(services_pass_drains_to_inactive)
@@ -432,9 +430,200 @@ TEST(services_pass_drains_to_inactive)
 	svc = service();
 	ASSERT_STR_EQ(s_of(svc, "status"), "INACTIVE");
 	json_decref(svc);
-	uv_close((uv_handle_t *)&h.s.kick_timer, NULL);
-	json_decref(h.s.kick_tasks);      /* services in motion asked again */
-	json_decref(h.s.kick_services);
-	uv_run(&h.loop, UV_RUN_DEFAULT);
-	uv_loop_close(&h.loop);
+	harness_close(&h);
+}
+
+/* ---- task scale-in protection ---------------------------------------- */
+
+/* UpdateTaskProtection on one task; the answer. */
+static json_t *
+protect(const char *id, int on, const char *extra)
+{
+	return call("UpdateTaskProtection", "{\"cluster\":\"" CLUSTER "\","
+	    "\"tasks\":[\"%s\"],\"protectionEnabled\":%s%s}", id,
+	    on ? "true" : "false", extra ? extra : "");
+}
+
+static const char *
+failure_reason(json_t *doc)
+{
+	return s_of(json_array_get(json_object_get(doc, "failures"), 0),
+	    "reason");
+}
+
+static int
+is_stopping(struct harness *h, const char *id)
+{
+	struct task_row row;
+	int stopping;
+
+	ASSERT_INT_EQ(store_task_get(h->s.store, &us, CLUSTER, id, &row),
+	    STORE_OK);
+	stopping = strcmp(s_of(row.doc, "desiredStatus"), "STOPPED") == 0;
+	store_task_row_free(&row);
+	return stopping;
+}
+
+TEST(task_protection_api)
+{
+	struct harness h;
+	json_t *doc, *ids, *pt;
+	char standalone[64], a[64], b[64];
+	double now = now_epoch(), exp;
+
+	harness_init(&h);
+	ok(call("CreateService", "{\"cluster\":\"" CLUSTER "\",\"serviceName\":"
+	    "\"web\",\"taskDefinition\":\"web:1\",\"desiredCount\":2}"));
+	pass(&h);
+	ids = live_tasks(&h, "RUNNING");
+	ASSERT_INT_EQ(json_array_size(ids), 2);
+	snprintf(a, sizeof a, "%s", json_string_value(json_array_get(ids, 0)));
+	snprintf(b, sizeof b, "%s", json_string_value(json_array_get(ids, 1)));
+	json_decref(ids);
+	doc = call("RunTask", "{\"cluster\":\"" CLUSTER "\",\"taskDefinition\":"
+	    "\"web:1\"}");
+	snprintf(standalone, sizeof standalone, "%s", strrchr(s_of(json_array_get(
+	    json_object_get(doc, "tasks"), 0), "taskArn"), '/') + 1);
+	json_decref(doc);
+
+	/* default 120 minutes; the answer and GetTaskProtection agree */
+	doc = protect(a, 1, NULL);
+	ASSERT_INT_EQ(status, 200);
+	pt = json_array_get(json_object_get(doc, "protectedTasks"), 0);
+	ASSERT(json_is_true(json_object_get(pt, "protectionEnabled")));
+	exp = json_number_value(json_object_get(pt, "expirationDate"));
+	ASSERT(exp >= now + 7200 - 5 && exp <= now + 7200 + 60);
+	ASSERT(strstr(s_of(pt, "taskArn"), a) != NULL);
+	ASSERT_INT_EQ(json_array_size(json_object_get(doc, "failures")), 0);
+	json_decref(doc);
+	doc = call("GetTaskProtection", "{\"cluster\":\"" CLUSTER "\","
+	    "\"tasks\":[\"%s\",\"%s\"]}", a, b);
+	ASSERT_INT_EQ(status, 200);
+	ASSERT_INT_EQ(json_array_size(json_object_get(doc, "protectedTasks")), 2);
+	pt = json_array_get(json_object_get(doc, "protectedTasks"), 1);
+	ASSERT(json_is_false(json_object_get(pt, "protectionEnabled")));
+	ASSERT_NULL(json_object_get(pt, "expirationDate"));
+	json_decref(doc);
+	/* asked again: a new end from now */
+	doc = protect(a, 1, ",\"expiresInMinutes\":5");
+	exp = json_number_value(json_object_get(json_array_get(json_object_get(
+	    doc, "protectedTasks"), 0), "expirationDate"));
+	ASSERT(exp >= now + 300 - 5 && exp <= now + 300 + 60);
+	json_decref(doc);
+
+	/* failures, per task */
+	doc = protect(standalone, 1, NULL);
+	ASSERT_STR_EQ(failure_reason(doc), "TASK_NOT_VALID");
+	ASSERT_INT_EQ(json_array_size(json_object_get(doc, "protectedTasks")), 0);
+	json_decref(doc);
+	doc = protect("0123456789abcdef0123456789abcdef", 1, NULL);
+	ASSERT_STR_EQ(failure_reason(doc), "MISSING");
+	json_decref(doc);
+	/* more protected tasks than desiredCount would block deployments */
+	ok(protect(b, 1, NULL));
+	ok(call("UpdateService", "{\"cluster\":\"" CLUSTER "\",\"service\":"
+	    "\"web\",\"desiredCount\":1}"));
+	doc = protect(a, 1, NULL);
+	ASSERT_STR_EQ(failure_reason(doc), "DEPLOYMENT_BLOCKED");
+	json_decref(doc);
+	/* clearing is always allowed */
+	doc = protect(a, 0, NULL);
+	pt = json_array_get(json_object_get(doc, "protectedTasks"), 0);
+	ASSERT(json_is_false(json_object_get(pt, "protectionEnabled")));
+	json_decref(doc);
+
+	/* errors */
+	json_decref(protect(a, 1, ",\"expiresInMinutes\":0"));
+	ASSERT_INT_EQ(status, 400);
+	json_decref(protect(a, 1, ",\"expiresInMinutes\":2881"));
+	ASSERT_INT_EQ(status, 400);
+	json_decref(call("UpdateTaskProtection", "{\"cluster\":\"" CLUSTER "\","
+	    "\"tasks\":[],\"protectionEnabled\":true}"));
+	ASSERT_INT_EQ(status, 400);
+	json_decref(call("UpdateTaskProtection", "{\"cluster\":\"" CLUSTER "\","
+	    "\"tasks\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\","
+	    "\"9\",\"10\",\"11\"],\"protectionEnabled\":true}"));
+	ASSERT_INT_EQ(status, 400);
+	doc = call("GetTaskProtection", "{\"cluster\":\"nope\",\"tasks\":"
+	    "[\"%s\"]}", a);
+	ASSERT_STR_EQ(unit_error_type(doc), "ClusterNotFoundException");
+	json_decref(doc);
+	harness_close(&h);
+}
+
+/*
+ * Scale-in and deployments pass over a protected task: another is chosen,
+ * or the service waits (with an event) until the protection is cleared
+ * or lapses; deleting the service stops it all the same.
+ */
+TEST(services_pass_spares_protected_tasks)
+{
+	struct harness h;
+	json_t *ids, *svc;
+	char keep[64], other[64];
+
+	harness_init(&h);
+	ok(call("CreateService", "{\"cluster\":\"" CLUSTER "\",\"serviceName\":"
+	    "\"web\",\"taskDefinition\":\"web:1\",\"desiredCount\":3}"));
+	pass(&h);
+	settle(&h);
+	pass(&h);
+	/* scale-in stops the newest first: protect the newest */
+	ids = live_tasks(&h, "RUNNING");
+	snprintf(keep, sizeof keep, "%s", json_string_value(json_array_get(ids,
+	    2)));
+	json_decref(ids);
+	ok(protect(keep, 1, NULL));
+	ok(call("UpdateService", "{\"cluster\":\"" CLUSTER "\",\"service\":"
+	    "\"web\",\"desiredCount\":1}"));
+	pass(&h);
+	ids = live_tasks(&h, "STOPPED");
+	ASSERT_INT_EQ(json_array_size(ids), 2);
+	json_decref(ids);
+	ASSERT(!is_stopping(&h, keep));
+	settle(&h);
+	pass(&h);
+
+	/* a new revision: the protected task of the old deployment stays,
+	 * and the deployment waits for it */
+	ok(call("UpdateService", "{\"cluster\":\"" CLUSTER "\",\"service\":"
+	    "\"web\",\"taskDefinition\":\"web:2\"}"));
+	for (int k = 0; k < 4; k++) {
+		pass(&h);
+		settle(&h);
+	}
+	pass(&h);
+	ASSERT(!is_stopping(&h, keep));
+	svc = service();
+	ASSERT_INT_EQ(json_array_size(json_object_get(svc, "deployments")), 2);
+	ASSERT_STR_EQ(s_of(json_array_get(json_object_get(svc, "deployments"), 0),
+	    "rolloutState"), "IN_PROGRESS");
+	ASSERT(has_event(svc, "(service web) was unable to scale in: 1 of its "
+	    "tasks are protected from scale-in."));
+	json_decref(svc);
+	/* protection lapses: the deployment goes on and completes */
+	ASSERT_INT_EQ(store_task_protect(h.s.store, &us, CLUSTER, keep,
+	    now_epoch() - 1), STORE_OK);
+	pass(&h);
+	ASSERT(is_stopping(&h, keep));
+	settle(&h);
+	pass(&h);
+	svc = service();
+	ASSERT_INT_EQ(json_array_size(json_object_get(svc, "deployments")), 1);
+	ASSERT_STR_EQ(s_of(json_array_get(json_object_get(svc, "deployments"), 0),
+	    "rolloutState"), "COMPLETED");
+	json_decref(svc);
+
+	/* deleting the service stops protected tasks too */
+	ids = live_tasks(&h, "RUNNING");
+	ASSERT_INT_EQ(json_array_size(ids), 1);
+	snprintf(other, sizeof other, "%s", json_string_value(json_array_get(ids,
+	    0)));
+	json_decref(ids);
+	ok(protect(other, 1, NULL));
+	ok(call("DeleteService", "{\"cluster\":\"" CLUSTER "\",\"service\":"
+	    "\"web\",\"force\":true}"));
+	pass(&h);
+	ASSERT(is_stopping(&h, other));
+	harness_close(&h);
 }
