@@ -4,7 +4,8 @@ stay inside the minimumHealthyPercent / maximumPercent window (health-gated),
 the circuit breaker trips on a missing image with and without rollback, the
 start back-off, DAEMON services, the services-stable and services-inactive
 waiters, DeleteService rules, service deployments as Terraform polls them, tag
-propagation, placement failures as events. Every test leaves no container.
+propagation, placement failures as events, task scale-in protection.
+Every test leaves no container.
 """
 import json
 import os
@@ -175,6 +176,74 @@ class Scaling(ServiceCase):
         started = [e for e in s["events"] if "has started 1 tasks" in e["message"]]
         self.assertTrue(started, [e["message"] for e in s["events"]])
         self.cleanup_service("web")
+
+
+class Protection(ServiceCase):
+    def test_protected_task_survives_scale_in_and_deployment(self):
+        self.register("worker")
+        self.ecs.create_service(cluster=CLUSTER, serviceName="worker",
+                                taskDefinition="worker", desiredCount=2)
+        self.stable("worker")
+        keep, other = sorted(self.tasks("worker"),
+                             key=lambda t: t["createdAt"], reverse=True)
+        kid = keep["taskArn"].split("/")[-1]
+        out = self.d.aws("ecs", "update-task-protection", "--cluster",
+                         CLUSTER, "--tasks", kid, "--protection-enabled",
+                         "--expires-in-minutes", "30")
+        self.assertEqual(out["failures"], [])
+        p = out["protectedTasks"][0]
+        self.assertEqual(p["taskArn"], keep["taskArn"])
+        self.assertTrue(p["protectionEnabled"])
+        got = self.ecs.get_task_protection(
+            cluster=CLUSTER, tasks=[keep["taskArn"], other["taskArn"]])
+        self.assertEqual([t["protectionEnabled"]
+                          for t in got["protectedTasks"]], [True, False])
+        self.assertIn("expirationDate", got["protectedTasks"][0])
+
+        # scale-in takes the unprotected task, though the newest is
+        # protected
+        self.ecs.update_service(cluster=CLUSTER, service="worker",
+                                desiredCount=1)
+        self.stable("worker")
+        self.assertEqual([t["taskArn"] for t in self.tasks("worker")],
+                         [keep["taskArn"]])
+        self.wait_status(other["taskArn"], CLUSTER, "STOPPED")
+
+        # a new revision: the protected task keeps running, the deployment
+        # waits for it, with an event
+        self.register("worker", container(environment=[
+            {"name": "V", "value": "2"}]))
+        self.ecs.update_service(cluster=CLUSTER, service="worker",
+                                taskDefinition="worker:2")
+        self.wait_svc("worker", lambda s: any(
+            "was unable to scale in: 1 of its tasks are protected" in e[
+                "message"] for e in s["events"]) and s["runningCount"] == 2,
+            what="the deployment held by the protected task")
+        s = self.svc("worker")
+        self.assertEqual(len(s["deployments"]), 2)
+        self.assertEqual(s["deployments"][0]["rolloutState"], "IN_PROGRESS")
+        running = docker("inspect", "-f", "{{.State.Running}}",
+                         keep["containers"][0]["runtimeId"])
+        self.assertEqual(running, "true")
+
+        # protection cleared: the deployment completes
+        out = self.d.aws("ecs", "update-task-protection", "--cluster",
+                         CLUSTER, "--tasks", kid, "--no-protection-enabled")
+        self.assertFalse(out["protectedTasks"][0]["protectionEnabled"])
+        s = self.stable("worker")
+        self.assertTrue(s["taskDefinition"].endswith("worker:2"))
+        t = self.wait_status(keep["taskArn"], CLUSTER, "STOPPED")
+        self.assertEqual(t["stopCode"], "ServiceSchedulerInitiated")
+
+        # a standalone task cannot be protected
+        run = self.ecs.run_task(cluster=CLUSTER, taskDefinition="worker:1")
+        arn = run["tasks"][0]["taskArn"]
+        out = self.ecs.update_task_protection(cluster=CLUSTER, tasks=[arn],
+                                              protectionEnabled=True)
+        self.assertEqual(out["protectedTasks"], [])
+        self.assertEqual(out["failures"][0]["reason"], "TASK_NOT_VALID")
+        self.ecs.stop_task(cluster=CLUSTER, task=arn)
+        self.cleanup_service("worker")
 
 
 class Rolling(ServiceCase):
