@@ -677,7 +677,10 @@ task_create(struct req *r, struct launch *L, struct ci_host *host,
 	    json_integer(L->task_mem) : json_null());
 	if (L->netconf != NULL)
 		json_object_set(spec, "networkConfiguration", L->netconf);
-	rc = store_task_insert(r->store, &r->part, L->cluster, id, doc, spec);
+	/* filed under a service only when its scheduler made it */
+	rc = store_task_insert(r->store, &r->part, L->cluster, id,
+	    r->scheduler && strncmp(L->group, "service:", 8) == 0 ?
+	    L->group + 8 : NULL, doc, spec);
 	if (rc == STORE_OK && json_array_size(L->tags) > 0)
 		rc = store_tags_set(r->store, arn, L->tags);
 	if (rc == STORE_OK) {

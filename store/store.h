@@ -152,7 +152,7 @@ enum store_task_what {
 int store_task_read(struct store *, const struct part *, const char *,
     const char *, enum store_task_what, struct task_row *);
 int store_task_insert(struct store *, const struct part *, const char *,
-    const char *, json_t *, json_t *);
+    const char *, const char *, json_t *, json_t *);
 int store_task_save(struct store *, const struct part *, const char *,
     const char *, json_t *);
 int store_task_text(struct store *, const struct part *, const char *,

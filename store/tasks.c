@@ -2,8 +2,9 @@
  * tasks.c - the tasks table: one row per task, keyed by (account, region,
  * cluster, id). `doc` is the ECS Task shape and the truth; the columns
  * (family, revision, desired and last status, container instance, startedBy,
- * group, service, launch type) mirror it so that ListTasks, counting and the
- * scheduler's scan are indexed queries. `spec` is what to run, frozen when
+ * group, launch type) mirror it so that ListTasks, counting and the
+ * scheduler's scan are indexed queries; `service` is set once, by whoever
+ * made the task. `spec` is what to run, frozen when
  * the task was created. The api writes desired state, the scheduler observed
  * state, both through these functions (notes/tasks-contract.md).
  */
@@ -22,7 +23,6 @@ struct mirror {
 	char instance[64];        /* container instance id, "" if none */
 	const char *started_by;
 	const char *group;
-	char service[256];        /* service name for service tasks, "" else */
 	const char *launch_type;
 	double created_at;
 };
@@ -84,14 +84,6 @@ mirror_of(json_t *doc, struct mirror *m)
 	    last_part(doc_str(doc, "containerInstanceArn")));
 	m->started_by = by;
 	m->group = group;
-	/*
-	 * A service's tasks have group "service:<name>" and startedBy
-	 * "ecs-svc/<deployment>"; a RunTask group that merely looks like one
-	 * does not make a task a service task.
-	 */
-	if (group != NULL && strncmp(group, "service:", 8) == 0 && by != NULL &&
-	    strncmp(by, "ecs-svc/", 8) == 0)
-		copy_str(m->service, sizeof m->service, group + 8);
 	m->launch_type = doc_str(doc, "launchType");
 	m->created_at = json_number_value(json_object_get(doc, "createdAt"));
 }
@@ -130,10 +122,15 @@ store_task_row_spec(struct task_row *row)
 	return row->spec;
 }
 
-/* Insert a new task (RunTask/StartTask, the service scheduler). */
+/*
+ * Insert a new task (RunTask/StartTask, the service scheduler), filed
+ * under service `service` (NULL: a standalone task) for good: only the
+ * scheduler says which service a task is of, since a client's RunTask may
+ * give any group and startedBy.
+ */
 int
 store_task_insert(struct store *st, const struct part *p, const char *cluster,
-    const char *id, json_t *doc, json_t *spec)
+    const char *id, const char *service, json_t *doc, json_t *spec)
 {
 	static const char sql[] =
 	    "INSERT INTO tasks (account, region, cluster, id, arn, family, "
@@ -154,7 +151,7 @@ store_task_insert(struct store *st, const struct part *p, const char *cluster,
 	store_bind_text(s, 5, doc_str(doc, "taskArn"));
 	store_bind_text(s, 6, m.family);
 	sqlite3_bind_int(s, 7, m.revision);
-	store_bind_text(s, 8, m.service[0] ? m.service : NULL);
+	store_bind_text(s, 8, service);
 	store_bind_text(s, 9, m.started_by);
 	store_bind_text(s, 10, m.group);
 	store_bind_text(s, 11, m.instance[0] ? m.instance : NULL);
@@ -171,19 +168,20 @@ store_task_insert(struct store *st, const struct part *p, const char *cluster,
 }
 
 /*
- * Writes doc and the columns it mirrors; stopped_at is set the first time
- * lastStatus is STOPPED. STORE_NOTFOUND when the task is gone.
+ * Writes doc and the columns it mirrors (the service stays what
+ * store_task_insert filed); stopped_at is set the first time lastStatus
+ * is STOPPED. STORE_NOTFOUND when the task is gone.
  */
 int
 store_task_save(struct store *st, const struct part *p, const char *cluster,
     const char *id, json_t *doc)
 {
 	static const char sql[] =
-	    "UPDATE tasks SET service = ?5, started_by = ?6, grp = ?7, "
-	    "container_instance = ?8, launch_type = ?9, desired_status = ?10, "
-	    "last_status = ?11, doc = ?12, updated_at = ?13, "
-	    "stopped_at = CASE WHEN ?11 = 'STOPPED' "
-	    "THEN coalesce(stopped_at, ?13) END "
+	    "UPDATE tasks SET started_by = ?5, grp = ?6, "
+	    "container_instance = ?7, launch_type = ?8, desired_status = ?9, "
+	    "last_status = ?10, doc = ?11, updated_at = ?12, "
+	    "stopped_at = CASE WHEN ?10 = 'STOPPED' "
+	    "THEN coalesce(stopped_at, ?12) END "
 	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 AND id = ?4 "
 	    "RETURNING 1";
 	sqlite3_stmt *s = store_stmt(st, sql);
@@ -194,15 +192,14 @@ store_task_save(struct store *st, const struct part *p, const char *cluster,
 	store_bind_part(s, p);
 	store_bind_text(s, 3, cluster);
 	store_bind_text(s, 4, id);
-	store_bind_text(s, 5, m.service[0] ? m.service : NULL);
-	store_bind_text(s, 6, m.started_by);
-	store_bind_text(s, 7, m.group);
-	store_bind_text(s, 8, m.instance[0] ? m.instance : NULL);
-	store_bind_text(s, 9, m.launch_type);
-	store_bind_text(s, 10, m.desired);
-	store_bind_text(s, 11, m.last);
-	store_bind_json(s, 12, doc);
-	sqlite3_bind_double(s, 13, now_epoch());
+	store_bind_text(s, 5, m.started_by);
+	store_bind_text(s, 6, m.group);
+	store_bind_text(s, 7, m.instance[0] ? m.instance : NULL);
+	store_bind_text(s, 8, m.launch_type);
+	store_bind_text(s, 9, m.desired);
+	store_bind_text(s, 10, m.last);
+	store_bind_json(s, 11, doc);
+	sqlite3_bind_double(s, 12, now_epoch());
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		rc = sqlite3_step(s);

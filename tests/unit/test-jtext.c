@@ -212,8 +212,8 @@ add_task(const char *id, const char *by, const char *last)
 	json_t *spec = json_object();
 	struct part us = { "123456789012", "us-east-1" };
 
-	ASSERT_INT_EQ(store_task_insert(api_store(), &us, "c1", id, doc, spec),
-	    STORE_OK);
+	ASSERT_INT_EQ(store_task_insert(api_store(), &us, "c1", id, "web", doc,
+	    spec), STORE_OK);
 	json_decref(doc);
 	json_decref(spec);
 }

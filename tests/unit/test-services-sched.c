@@ -627,3 +627,40 @@ TEST(services_pass_spares_protected_tasks)
 	ASSERT(is_stopping(&h, other));
 	harness_close(&h);
 }
+
+/*
+ * Only the scheduler files a task under a service: a client's RunTask that
+ * gives a service's group and an "ecs-svc/" startedBy makes a standalone
+ * task, which the service neither lists, counts nor stops.
+ */
+TEST(services_a_lookalike_run_task_is_no_service_task)
+{
+	struct harness h;
+	json_t *doc, *ids;
+	char id[64];
+
+	harness_init(&h);
+	ok(call("CreateService", "{\"cluster\":\"" CLUSTER "\",\"serviceName\":"
+	    "\"web\",\"taskDefinition\":\"web:1\",\"desiredCount\":1}"));
+	pass(&h);
+	doc = call("RunTask", "{\"cluster\":\"" CLUSTER "\",\"taskDefinition\":"
+	    "\"web:1\",\"group\":\"service:web\",\"startedBy\":\"ecs-svc/1\"}");
+	ASSERT_INT_EQ(status, 200);
+	snprintf(id, sizeof id, "%s", strrchr(s_of(json_array_get(
+	    json_object_get(doc, "tasks"), 0), "taskArn"), '/') + 1);
+	json_decref(doc);
+	settle(&h);
+	pass(&h);
+	ASSERT(!is_stopping(&h, id));
+	ids = live_tasks(&h, NULL);
+	ASSERT_INT_EQ(json_array_size(ids), 1);
+	json_decref(ids);
+	doc = call("ListTasks", "{\"cluster\":\"" CLUSTER "\",\"serviceName\":"
+	    "\"web\"}");
+	ASSERT_INT_EQ(json_array_size(json_object_get(doc, "taskArns")), 1);
+	json_decref(doc);
+	doc = protect(id, 1, NULL);
+	ASSERT_STR_EQ(failure_reason(doc), "TASK_NOT_VALID");
+	json_decref(doc);
+	harness_close(&h);
+}

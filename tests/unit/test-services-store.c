@@ -372,7 +372,8 @@ TEST(store_service_tasks_since)
 
 	for (size_t i = 0; i < 4; i++) {
 		doc = svc_task(spec[i][0], spec[i][1], spec[i][2], spec[i][3]);
-		ASSERT_INT_EQ(store_task_insert(st, &us, "c1", spec[i][0], doc,
+		ASSERT_INT_EQ(store_task_insert(st, &us, "c1", spec[i][0],
+		    strncmp(spec[i][2], "ecs-svc/", 8) == 0 ? spec[i][1] : NULL, doc,
 		    NULL), STORE_OK);
 		json_decref(doc);
 	}

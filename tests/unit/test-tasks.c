@@ -67,7 +67,7 @@ TEST(store_task_insert_get_save)
 	st = api_store();
 	doc = task_doc("aaaa", "RUNNING", "PROVISIONING");
 	spec = json_pack("{s:s, s:[]}", "cluster", "c1", "containers");
-	ASSERT_INT_EQ(store_task_insert(st, &us, "c1", "aaaa", doc, spec),
+	ASSERT_INT_EQ(store_task_insert(st, &us, "c1", "aaaa", NULL, doc, spec),
 	    STORE_OK);
 	json_decref(doc);
 	json_decref(spec);
@@ -119,7 +119,8 @@ TEST(store_task_read_parses_only_what_is_asked)
 	json_object_set_new(doc, "group", json_string("service:web"));
 	json_object_set_new(doc, "startedBy", json_string("ecs-svc/123"));
 	spec = json_pack("{s:s, s:[]}", "cluster", "c1", "containers");
-	ASSERT_INT_EQ(store_task_insert(st, &us, "c1", "svc1", doc, spec),
+	ASSERT_INT_EQ(store_task_insert(st, &us, "c1", "svc1", "web", doc,
+	    spec),
 	    STORE_OK);
 	json_decref(doc);
 	json_decref(spec);
@@ -153,7 +154,7 @@ TEST(store_task_read_parses_only_what_is_asked)
 	store_task_row_free(&row);
 	/* a task that is no service's */
 	doc = task_doc("solo", "RUNNING", "RUNNING");
-	ASSERT_INT_EQ(store_task_insert(st, &us, "c1", "solo", doc, NULL),
+	ASSERT_INT_EQ(store_task_insert(st, &us, "c1", "solo", NULL, doc, NULL),
 	    STORE_OK);
 	json_decref(doc);
 	ASSERT_INT_EQ(store_task_read(st, &us, "c1", "solo", STORE_TASK_KEYS,
@@ -171,17 +172,17 @@ TEST(store_tasks_unsettled_and_expire)
 	unit_store_setup();
 	st = api_store();
 	doc = task_doc("a1", "RUNNING", "RUNNING");
-	store_task_insert(st, &us, "c1", "a1", doc, NULL);
+	store_task_insert(st, &us, "c1", "a1", NULL, doc, NULL);
 	json_decref(doc);
 	doc = task_doc("a2", "STOPPED", "RUNNING");
-	store_task_insert(st, &us, "c1", "a2", doc, NULL);
+	store_task_insert(st, &us, "c1", "a2", NULL, doc, NULL);
 	json_decref(doc);
 	doc = task_doc("a3", "STOPPED", "STOPPED");
-	store_task_insert(st, &us, "c1", "a3", doc, NULL);
+	store_task_insert(st, &us, "c1", "a3", NULL, doc, NULL);
 	json_decref(doc);
 	doc = task_doc("a4", "RUNNING", "PROVISIONING");
 	store_task_insert(st, &(struct part){ "123456789012", "eu-west-1" },
-	    "c1", "a4", doc, NULL);
+	    "c1", "a4", NULL, doc, NULL);
 	json_decref(doc);
 
 	ASSERT_INT_EQ(store_tasks_unsettled(st, collect_cb, ids), STORE_OK);
@@ -219,7 +220,7 @@ TEST(store_task_stopped_at_follows_last_status)
 	unit_store_setup();
 	st = api_store();
 	doc = task_doc("b1", "STOPPED", "STOPPED");
-	store_task_insert(st, &us, "c1", "b1", doc, NULL);
+	store_task_insert(st, &us, "c1", "b1", NULL, doc, NULL);
 	ASSERT_INT_EQ(store_task_save(st, &us, "c1", "b1", doc), STORE_OK);
 	/* back to RUNNING (an adopted container) forgets stopped_at */
 	json_object_set_new(doc, "lastStatus", json_string("RUNNING"));
