@@ -86,22 +86,13 @@ store_instance_save(struct store *st, const struct part *p,
 	    "WHERE account = ?1 AND region = ?2 AND cluster = ?3 AND id = ?4 "
 	    "RETURNING 1";
 	sqlite3_stmt *s = store_stmt(st, sql);
-	int rc;
 
 	store_bind_part(s, p);
 	store_bind_text(s, 3, cluster);
 	store_bind_text(s, 4, id);
 	store_bind_text(s, 5, status);
 	store_bind_json(s, 6, doc);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : STORE_ERR;
-	else
-		rc = rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERR;
-	if (rc == STORE_ERR)
-		log_error("store: %s", store_errmsg(st));
-	sqlite3_reset(s);
-	return rc;
+	return store_step_found(st, s);
 }
 
 int

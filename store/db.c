@@ -354,6 +354,25 @@ store_step_done(struct store *st, sqlite3_stmt *s)
 	return STORE_OK;
 }
 
+/*
+ * Steps a write that ends in "RETURNING 1": STORE_OK when it touched a
+ * row, STORE_NOTFOUND when there was none, STORE_ERR (logged) otherwise.
+ */
+int
+store_step_found(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : STORE_ERR;
+	else
+		rc = rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERR;
+	if (rc == STORE_ERR)
+		log_error("store: write failed: %s", store_errmsg(st));
+	sqlite3_reset(s);
+	return rc;
+}
+
 int
 store_begin(struct store *st, int write)
 {

@@ -48,6 +48,7 @@ struct store_text {
 void store_text_read(sqlite3_stmt *, int, int, struct store_text *);
 void store_text_free(struct store_text *);
 int store_step_done(struct store *, sqlite3_stmt *);
+int store_step_found(struct store *, sqlite3_stmt *);
 
 /* clusters.c */
 struct cluster_counts {

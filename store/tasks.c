@@ -186,7 +186,6 @@ store_task_save(struct store *st, const struct part *p, const char *cluster,
 	    "RETURNING 1";
 	sqlite3_stmt *s = store_stmt(st, sql);
 	struct mirror m;
-	int rc;
 
 	mirror_of(doc, &m);
 	store_bind_part(s, p);
@@ -200,17 +199,7 @@ store_task_save(struct store *st, const struct part *p, const char *cluster,
 	store_bind_text(s, 10, m.last);
 	store_bind_json(s, 11, doc);
 	sqlite3_bind_double(s, 12, now_epoch());
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		rc = sqlite3_step(s);
-		rc = rc == SQLITE_DONE ? STORE_OK : STORE_ERR;
-	} else {
-		rc = rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERR;
-	}
-	if (rc == STORE_ERR)
-		log_error("store: %s", store_errmsg(st));
-	sqlite3_reset(s);
-	return rc;
+	return store_step_found(st, s);
 }
 
 static char *
@@ -332,7 +321,6 @@ store_task_protect(struct store *st, const struct part *p, const char *cluster,
 	    "UPDATE tasks SET protected_until = ?5 WHERE account = ?1 "
 	    "AND region = ?2 AND cluster = ?3 AND id = ?4 RETURNING 1";
 	sqlite3_stmt *s = store_stmt(st, sql);
-	int rc;
 
 	store_bind_part(s, p);
 	store_bind_text(s, 3, cluster);
@@ -341,13 +329,7 @@ store_task_protect(struct store *st, const struct part *p, const char *cluster,
 		sqlite3_bind_double(s, 5, until);
 	else
 		sqlite3_bind_null(s, 5);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		rc = sqlite3_step(s) == SQLITE_DONE ? STORE_OK : STORE_ERR;
-	else
-		rc = rc == SQLITE_DONE ? STORE_NOTFOUND : STORE_ERR;
-	sqlite3_reset(s);
-	return rc;
+	return store_step_found(st, s);
 }
 
 /* When task id's protection ends, 0 if it has none. */
