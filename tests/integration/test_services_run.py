@@ -245,6 +245,29 @@ class Protection(ServiceCase):
         self.ecs.stop_task(cluster=CLUSTER, task=arn)
         self.cleanup_service("worker")
 
+    def test_lookalike_run_task_is_not_the_services(self):
+        # a RunTask may give any group and startedBy; only the scheduler
+        # makes a task its service's
+        self.register("web")
+        self.ecs.create_service(cluster=CLUSTER, serviceName="web",
+                                taskDefinition="web", desiredCount=1)
+        self.stable("web")
+        out = self.d.aws("ecs", "run-task", "--cluster", CLUSTER,
+                         "--task-definition", "web", "--group", "service:web",
+                         "--started-by", "ecs-svc/1")
+        arn = out["tasks"][0]["taskArn"]
+        self.wait_status(arn, CLUSTER, "RUNNING")
+        listed = self.ecs.list_tasks(cluster=CLUSTER,
+                                     serviceName="web")["taskArns"]
+        self.assertEqual(len(listed), 1)
+        self.assertNotIn(arn, listed)
+        time.sleep(2)     # past a reconcile of the service
+        s = self.stable("web")
+        self.assertEqual(s["runningCount"], 1)
+        self.assertEqual(self.task(arn, CLUSTER)["desiredStatus"], "RUNNING")
+        self.ecs.stop_task(cluster=CLUSTER, task=arn)
+        self.cleanup_service("web")
+
 
 class Rolling(ServiceCase):
     def sample_rollout(self, name, desired, min_pct, max_pct, td_arn):
