@@ -133,8 +133,8 @@ struct spass {
 	json_t *touched;          /* targeted pass: ARNs of the tasks started
 	                             or stopped, for it to advance; or NULL */
 	json_t *checks;           /* taskDefinitionArn -> has a health check */
-	int held;                 /* stops the plan wanted that protected
-	                             tasks held back (> 0: an event) */
+	int held;                 /* a protected task held back a stop the
+	                             plan wanted: an event */
 	int flux;                 /* tasks in motion: poll again soon */
 	int again;                /* the document changed shape: pass again */
 };
@@ -460,16 +460,14 @@ stop_chosen_event(struct spass *sp, json_t *ids)
 /*
  * Stops up to n tasks of the PRIMARY deployment (primary) or of older ones,
  * in order of preference. A task protected from scale-in is never chosen
- * (unless the service is being deleted); the stops it holds back are
- * counted in sp->held.
+ * (unless the service is being deleted); when one held back a stop that
+ * was wanted, sp->held says so.
  */
 static int
 stop_some(struct spass *sp, int n, int primary, json_t *ids)
 {
-	int guarded = 0, draining = same(sp->row->status, "DRAINING");
+	int skipped = 0, draining = same(sp->row->status, "DRAINING");
 
-	for (size_t k = 0; k < sp->n; k++)
-		guarded += sp->t[k].guarded && sp->t[k].primary == primary;
 	/* preference: not running yet, then unhealthy, then healthy; newest
 	 * first within each */
 	for (int pass = 0; pass < 3 && n > 0; pass++) {
@@ -477,9 +475,12 @@ stop_some(struct spass *sp, int n, int primary, json_t *ids)
 			struct stask *t = &sp->t[k - 1];
 			char why[160];
 
-			if (!t->up || t->primary != primary || (t->guarded &&
-			    !draining))
+			if (!t->up || t->primary != primary)
 				continue;
+			if (t->guarded && !draining) {
+				skipped = 1;
+				continue;
+			}
 			if ((pass == 0 && t->running) || (pass == 1 &&
 			    (!t->running || t->healthy)) || (pass == 2 && !t->healthy))
 				continue;
@@ -491,8 +492,8 @@ stop_some(struct spass *sp, int n, int primary, json_t *ids)
 			n--;
 		}
 	}
-	if (!draining)
-		sp->held += n < guarded ? n : guarded;
+	if (n > 0 && skipped)
+		sp->held = 1;
 	return 0;
 }
 
@@ -990,7 +991,7 @@ decide(struct spass *sp)
 	if (stop_some(sp, plan.stop_old_healthy, 0, stopped) != 0)
 		goto out;
 	stop_chosen_event(sp, stopped);
-	if (sp->held > 0) {
+	if (sp->held) {
 		char msg[256];
 		int guarded = 0;
 

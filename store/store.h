@@ -163,7 +163,7 @@ int store_task_protect(struct store *, const struct part *, const char *,
     const char *, double until);
 int store_task_protection(struct store *, const struct part *, const char *,
     const char *, double *until);
-/* Live tasks of a service protected past `now`, but task `except`. */
+/* Tasks of a service meant to run, protected past `now`, but `except`. */
 int store_service_protected(struct store *, const struct part *,
     const char *, const char *, const char *, double, int *);
 int store_task_get(struct store *, const struct part *, const char *,

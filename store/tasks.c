@@ -357,8 +357,8 @@ store_task_protection(struct store *st, const struct part *p,
 }
 
 /*
- * How many tasks of service `service` that are not STOPPED are protected
- * past `now`, task `except` (an id, or NULL) aside.
+ * How many tasks of service `service` still meant to run (desiredStatus
+ * RUNNING) are protected past `now`, task `except` (an id, or NULL) aside.
  */
 int
 store_service_protected(struct store *st, const struct part *p,
